@@ -1,0 +1,28 @@
+// Package lance reads tables in the Lance format, the on-disk format of
+// LanceDB, in pure Go.
+//
+// A table is a directory (conventionally named "<table>.lance") holding
+// versioned manifests, data files split into fragments, deletion files and
+// indexes. Open loads one version of it as a Dataset: an immutable snapshot
+// that is safe for concurrent use. Later commits by other writers are seen
+// by opening (or checking out) again.
+//
+// Reading:
+//
+//   - Dataset.Scan streams record batches fragment by fragment, with a
+//     projection, an optional filter (package lance/expr) and optionally the
+//     row address of every row (column "_rowaddr").
+//   - Dataset.Take fetches rows by row address.
+//   - Dataset.CountRows counts live rows, from the manifest alone when no
+//     filter is given.
+//   - Dataset.Search runs an exact (flat) nearest-neighbour search over a
+//     vector column, with the distances LanceDB reports ("_distance").
+//
+// A row address is fragment_id<<32 | offset, where offset is the row's
+// physical position in its fragment (deleted rows keep their offsets). It
+// identifies a row within one version; compaction moves rows to new
+// addresses.
+//
+// Errors wrap the sentinels declared here (ErrNotFound, ErrCorrupt,
+// ErrUnsupported, ...) with context, for errors.Is.
+package lance

@@ -1,0 +1,113 @@
+package lance
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/resona-go/resona/lance/internal/file"
+	"github.com/resona-go/resona/lance/internal/format"
+	"github.com/resona-go/resona/lance/internal/storage"
+)
+
+// maxCachedFiles bounds the data files a table keeps open between calls.
+// Files beyond it are opened for one call and closed after it, so a table
+// of very many small fragments cannot exhaust file descriptors. It is sized
+// for an uncompacted table ingested in small batches (Go raises the
+// process's soft descriptor limit to the hard one, typically well above
+// this), because reopening costs a footer read per fragment and search.
+const maxCachedFiles = 2048
+
+// fileCache keeps opened data files (their decoded footers and column
+// metadata) for the Datasets of one table. Data files are immutable, so
+// every version can share them. It is reference counted by Datasets.
+type fileCache struct {
+	store storage.Store
+
+	mu     sync.Mutex
+	refs   int
+	closed bool
+	open   map[string]*dataFile
+}
+
+// dataFile is an open data file.
+type dataFile struct {
+	f storage.File
+	r *file.Reader
+}
+
+func newFileCache(store storage.Store) *fileCache {
+	return &fileCache{store: store, open: make(map[string]*dataFile)}
+}
+
+func (c *fileCache) acquire() {
+	c.mu.Lock()
+	c.refs++
+	c.mu.Unlock()
+}
+
+// release drops one Dataset's reference; the last one closes every file.
+func (c *fileCache) release() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refs--
+	if c.refs > 0 {
+		return nil
+	}
+	c.closed = true
+	var first error
+	for p, df := range c.open {
+		if err := df.f.Close(); err != nil && first == nil {
+			first = err
+		}
+		delete(c.open, p)
+	}
+	return first
+}
+
+// get returns the open data file df and a function to call when done with
+// it.
+func (c *fileCache) get(ctx context.Context, df *format.DataFile) (*dataFile, func(), error) {
+	if df.FileVersion.IsLegacy() {
+		return nil, nil, fmt.Errorf("%w: %s: legacy (v1, format %s) data files are not readable here",
+			ErrUnsupported, df.Path, df.FileVersion.StorageVersion())
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil, nil, fmt.Errorf("%w: lance: the dataset is closed", ErrInvalidArgument)
+	}
+	if f, ok := c.open[df.Path]; ok {
+		c.mu.Unlock()
+		return f, func() {}, nil
+	}
+	c.mu.Unlock()
+
+	f, err := c.store.Open(ctx, df.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := file.Open(ctx, f, f.Size(), df.Path)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	nf := &dataFile{f: f, r: r}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		f.Close()
+		return nil, nil, fmt.Errorf("%w: lance: the dataset is closed", ErrInvalidArgument)
+	}
+	if old, ok := c.open[df.Path]; ok {
+		// Another goroutine opened it meanwhile; keep one.
+		f.Close()
+		return old, func() {}, nil
+	}
+	if len(c.open) >= maxCachedFiles {
+		return nf, func() { f.Close() }, nil
+	}
+	c.open[df.Path] = nf
+	return nf, func() {}, nil
+}

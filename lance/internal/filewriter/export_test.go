@@ -1,0 +1,7 @@
+package filewriter
+
+// Test data shared with the external tests of this package.
+var (
+	TypesSchema = typesSchema
+	TypesRecord = typesRecord
+)

@@ -1,0 +1,26 @@
+//go:build !purego
+
+package kmeans
+
+import "golang.org/x/sys/cpu"
+
+// dotsColsAVX2 is implemented in dots_amd64.s; it needs AVX2 and FMA.
+//
+//go:noescape
+func dotsColsAVX2(row *float32, dim int, cols *float32, k int, out *float32)
+
+var haveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+
+// dotsCols sets out[c] = Σ_d row[d]·cols[d·k + c] for c < k = len(out):
+// the dot products of row with k vectors stored column-wise, so that eight
+// neighbouring vectors fill one YMM register. The caller guarantees
+// len(cols) ≥ len(row)·len(out).
+func dotsCols(row, cols, out []float32) {
+	k := len(out)
+	if haveAVX2 && k%8 == 0 && len(row) > 0 {
+		_ = cols[len(row)*k-1]
+		dotsColsAVX2(&row[0], len(row), &cols[0], k, &out[0])
+		return
+	}
+	dotsColsGeneric(row, cols, out)
+}

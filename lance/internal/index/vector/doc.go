@@ -1,0 +1,50 @@
+// Package vector is the in-memory IVF_PQ vector index: training, encoding
+// and searching, with the data laid out as Lance's v3 index files hold it so
+// that reading and writing those files is a matter of moving slices.
+//
+// # Model
+//
+// An [Index] holds the metric, the IVF centroids (partitions × dim), the PQ
+// codebook ([pq.Codebook], Lance's [m][2^nbits][dim/m] layout) and, per
+// partition, the row ids and the PQ codes transposed as Lance stores them
+// (all sub-vector-0 codes of the partition, then sub-vector 1, …). A model
+// assembled from files is checked by [Index.Validate] before its first
+// search.
+//
+// # Building
+//
+// [Build] reads a [Source] twice. The first pass draws one random sample
+// (partitions × 256 rows for IVF, as Lance does, and [DefaultPQSampleSize]
+// rows for the codebook). IVF centroids are trained by k-means
+// (package kmeans); the codebook by one k-means per sub-vector on the
+// residuals (vector − nearest centroid) for L2 and cosine, or on the vectors
+// for dot (Lance's PQBuildParams::use_residual). The second pass assigns and
+// encodes every row. Cosine is handled as in Lance: vectors are normalised
+// and everything else is L2. Work runs on a bounded number of goroutines,
+// k-means reports progress, and cancelling the context stops every stage.
+// With a fixed Seed the model is the same whatever the number of workers.
+//
+//	ix, stats, err := vector.Build(ctx, vector.SliceSource(vecs, dim, rowIDs, 0),
+//		vector.BuildOptions{Metric: linalg.MetricCosine})
+//
+// # Searching
+//
+// [Index.Search] picks the NProbes partitions whose centroids are nearest to
+// the query (normalised first for cosine), scores their rows from the PQ
+// codes, keeps K·RefineFactor candidates and, when refining, re-ranks them
+// by exact distance over vectors returned by a [FetchFunc].
+//
+//	res, err := ix.Search(ctx, q, vector.SearchParams{K: 10, NProbes: 20, RefineFactor: 10}, fetch)
+//
+// For L2 and cosine, Lance builds one residual distance table per probed
+// partition (‖(q − c)ⱼ − y‖² for every sub-vector j and code y). Here the
+// same quantity is split as ‖q − c‖² + (‖y‖² + 2c·y) − 2q·y: the first term
+// falls out of choosing the partitions, the second is summed once per row
+// when the model is prepared, and the last needs one table per query. The
+// per-partition table build, the costliest step of a Lance search at
+// high dimension, disappears; the scan over codes is unchanged.
+//
+// The defaults (√n partitions, dim/8 sub-vectors, 20 probes, refine 10) were
+// chosen from measurements on the benchmark workload, recorded in TUNING.md
+// next to this file together with the way to reproduce them (TestSweep).
+package vector

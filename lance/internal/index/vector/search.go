@@ -1,0 +1,134 @@
+package vector
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/resona-go/resona/lance/internal/index/ivf"
+	"github.com/resona-go/resona/lance/internal/knn"
+	"github.com/resona-go/resona/lance/internal/lanceerr"
+	"github.com/resona-go/resona/lance/internal/linalg"
+)
+
+// SearchParams tune one query.
+type SearchParams struct {
+	K int // results wanted; must be positive
+	// NProbes is the number of partitions scanned; 0 means DefaultNProbes.
+	NProbes int
+	// RefineFactor > 0 keeps K·RefineFactor PQ candidates and re-ranks them
+	// by exact distance over vectors from the fetch callback; 0 returns the
+	// PQ distances. Negative means DefaultRefineFactor.
+	RefineFactor int
+}
+
+// FetchFunc returns the original vectors of rows, back to back in the order
+// asked (len(rows) × Dim floats).
+type FetchFunc func(ctx context.Context, rows []uint64) ([]float32, error)
+
+// Search returns the K nearest rows to q, nearest first.
+//
+// Distances are exact Lance distances of the index's metric when refining
+// (squared L2, 1 − cos, 1 − dot, as in flat search). Without refining they
+// are the PQ approximations Lance's v3 index produces: squared L2 on the
+// normalised vectors for cosine, squared L2 for L2, 1 − dot for dot.
+func (ix *Index) Search(ctx context.Context, q []float32, p SearchParams, fetch FetchFunc) ([]knn.Neighbor, error) {
+	if err := ix.prepare(); err != nil {
+		return nil, err
+	}
+	if len(q) != ix.Dim {
+		return nil, fmt.Errorf("%w: query has %d dimensions, index %d",
+			lanceerr.ErrDimensionMismatch, len(q), ix.Dim)
+	}
+	if p.K <= 0 {
+		return nil, fmt.Errorf("%w: k must be positive, got %d", lanceerr.ErrInvalidArgument, p.K)
+	}
+	nprobes := p.NProbes
+	if nprobes <= 0 {
+		nprobes = DefaultNProbes
+	}
+	refine := p.RefineFactor
+	if refine < 0 {
+		refine = DefaultRefineFactor
+	}
+	if refine > 0 && fetch == nil {
+		return nil, fmt.Errorf("%w: refining needs a fetch function", lanceerr.ErrInvalidArgument)
+	}
+
+	qs := q
+	if ix.Metric == linalg.MetricCosine {
+		qs = slices.Clone(q)
+		ivf.Normalize(qs)
+	}
+	probes := ix.prober.Probe(qs, nprobes, make([]float32, ix.prober.Partitions()))
+
+	cb := ix.Codebook
+	table := make([]float32, cb.M*cb.NumCentroids())
+	residual := ivf.UsesResidual(ix.Metric)
+	var err error
+	if residual {
+		err = cb.TableInner(qs, -2, table)
+	} else {
+		err = cb.TableDot(qs, table)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cands := knn.NewTopK(p.K * max(refine, 1))
+	var dist []float32
+	for _, pr := range probes {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		part := ix.Partitions[pr.Row]
+		dist = slices.Grow(dist[:0], len(part.RowIDs))[:len(part.RowIDs)]
+		if residual {
+			// ‖q − c − y‖² = ‖q − c‖² + (‖y‖² + 2c·y) − 2q·y
+			terms := ix.rowTerms[pr.Row]
+			for i, t := range terms {
+				dist[i] = pr.Distance + t
+			}
+		} else {
+			corr := -cb.DotCorrection()
+			for i := range dist {
+				dist[i] = corr
+			}
+		}
+		cb.ScanTransposed(table, part.Codes, dist)
+		for i, d := range dist {
+			cands.Push(d, part.RowIDs[i])
+		}
+	}
+	res := cands.Results()
+	if refine == 0 || len(res) == 0 {
+		return res, nil
+	}
+	return rerank(ctx, ix.Metric, q, res, p.K, fetch)
+}
+
+// rerank scores candidates by exact distance and keeps the best k.
+func rerank(ctx context.Context, m linalg.Metric, q []float32, cands []knn.Neighbor, k int, fetch FetchFunc) ([]knn.Neighbor, error) {
+	rows := make([]uint64, len(cands))
+	for i, c := range cands {
+		rows[i] = c.Row
+	}
+	vecs, err := fetch(ctx, rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(vecs) != len(rows)*len(q) {
+		return nil, fmt.Errorf("%w: fetch returned %d floats for %d rows of dimension %d",
+			lanceerr.ErrDimensionMismatch, len(vecs), len(rows), len(q))
+	}
+	s, err := linalg.NewScorer(m, q)
+	if err != nil {
+		return nil, err
+	}
+	d := make([]float32, len(rows))
+	s.DistanceBatch(vecs, d)
+	top := knn.NewTopK(k)
+	for i, v := range d {
+		top.Push(v, rows[i])
+	}
+	return top.Results(), nil
+}

@@ -1,0 +1,4 @@
+package maintenance
+
+// NewGroupMap exposes newGroupMap to tests.
+var NewGroupMap = newGroupMap

@@ -1,0 +1,356 @@
+package lance
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/resona-go/resona/lance/expr"
+	"github.com/resona-go/resona/lance/internal/format"
+	"github.com/resona-go/resona/lance/internal/knn"
+	"github.com/resona-go/resona/lance/internal/linalg"
+)
+
+// Metric is a vector distance type, named as LanceDB names it.
+type Metric string
+
+// The distance types, with the values LanceDB reports in "_distance".
+const (
+	// MetricL2 is the squared euclidean distance Σ(qᵢ−vᵢ)² (no square root).
+	MetricL2 Metric = "l2"
+	// MetricCosine is 1 − q·v/(‖q‖‖v‖), in [0, 2].
+	MetricCosine Metric = "cosine"
+	// MetricDot is 1 − q·v.
+	MetricDot Metric = "dot"
+)
+
+// DefaultK is the number of results a search returns when SearchOptions.K
+// is 0; it is also LanceDB's default limit.
+const DefaultK = 10
+
+// searchBlockBytes bounds the vectors decoded at a time by a search: pages
+// larger than this are read in several blocks.
+const searchBlockBytes = 4 << 20
+
+// SearchOptions configures Dataset.Search.
+type SearchOptions struct {
+	// Column is the vector column, a fixed_size_list<float32>. Empty means
+	// the table's only such column.
+	Column string
+	// Query is the query vector; its length must be the column's dimension.
+	Query []float32
+	// K is the number of nearest rows to return (DefaultK when 0).
+	K int
+	// Metric is the distance type (MetricL2 when empty).
+	Metric Metric
+	// Columns is the projection of the result (nil: every column).
+	Columns []string
+	// Filter, when set, restricts the search to rows where it is true
+	// before the nearest ones are chosen (a prefilter), so K results are
+	// returned whenever K rows match.
+	Filter expr.Expr
+	// WithRowAddress appends the "_rowaddr" column after "_distance".
+	WithRowAddress bool
+}
+
+// Search returns the K rows nearest to the query by exact (flat) search:
+// every live row's vector is scored. The result holds the projected
+// columns, then "_distance" (float32), then "_rowaddr" if asked for,
+// ordered by distance, then by row address. Rows whose vector is null, or
+// whose distance is NaN (a zero vector under cosine), are never returned.
+//
+// A query of the wrong length yields ErrDimensionMismatch.
+func (d *Dataset) Search(ctx context.Context, opts SearchOptions) (arrow.RecordBatch, error) {
+	rec, err := d.search(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("lance: search %s: %w", d.path, err)
+	}
+	return rec, nil
+}
+
+func (d *Dataset) search(ctx context.Context, opts SearchOptions) (arrow.RecordBatch, error) {
+	vf, err := d.vectorField(opts.Column)
+	if err != nil {
+		return nil, err
+	}
+	dim := int(vf.Type.(*arrow.FixedSizeListType).Len())
+	if len(opts.Query) != dim {
+		return nil, fmt.Errorf("%w: query has %d dimensions, column %q has %d", ErrDimensionMismatch, len(opts.Query), vf.Name, dim)
+	}
+	metric := opts.Metric
+	if metric == "" {
+		metric = MetricL2
+	}
+	lm, err := linalg.ParseMetric(string(metric))
+	if err != nil {
+		return nil, err
+	}
+	k := opts.K
+	switch {
+	case k == 0:
+		k = DefaultK
+	case k < 0:
+		return nil, fmt.Errorf("%w: negative K %d", ErrInvalidArgument, k)
+	}
+	out, err := d.plan(opts.Columns, nil)
+	if err != nil {
+		return nil, err
+	}
+	// Read the vectors and whatever the filter needs.
+	p, err := d.plan([]string{vf.Name}, opts.Filter)
+	if err != nil {
+		return nil, err
+	}
+	scorer, err := linalg.NewScorer(lm, opts.Query)
+	if err != nil {
+		return nil, err
+	}
+	top := knn.NewTopK(k)
+	produce := func(ctx context.Context, emit func(*vectorBlock) bool) error {
+		return d.vectorBlocks(ctx, p, dim, emit)
+	}
+	for b, err := range prefetch(ctx, scanPrefetch, produce, (*vectorBlock).release) {
+		if err != nil {
+			return nil, err
+		}
+		kb := knn.Block{Vectors: b.vectors, FirstRow: b.firstRow}
+		if b.skip != nil {
+			skip := b.skip
+			kb.Skip = func(i int) bool { return skip[i] }
+		}
+		err := knn.ScanParallel(top, scorer, kb, 0)
+		b.release()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return d.searchResult(ctx, out, top.Results(), opts.WithRowAddress)
+}
+
+// vectorField returns the searched column: the named one, or the only
+// fixed_size_list<float32> column.
+func (d *Dataset) vectorField(name string) (*format.Field, error) {
+	s := d.m.Schema
+	if name != "" {
+		f, ok := s.FieldByName(name)
+		if !ok {
+			return nil, fmt.Errorf("%w: unknown vector column %q (the table has %s)", ErrInvalidArgument, name, columnList(s))
+		}
+		if !isFloat32Vector(f.Type) {
+			return nil, fmt.Errorf("%w: column %q has type %s, not fixed_size_list<float32>", ErrInvalidArgument, name, f.Type)
+		}
+		return f, nil
+	}
+	var found *format.Field
+	for _, f := range s.Fields {
+		if !isFloat32Vector(f.Type) {
+			continue
+		}
+		if found != nil {
+			return nil, fmt.Errorf("%w: the table has several vector columns (%q, %q); name one", ErrInvalidArgument, found.Name, f.Name)
+		}
+		found = f
+	}
+	if found == nil {
+		return nil, fmt.Errorf("%w: the table has no fixed_size_list<float32> column", ErrInvalidArgument)
+	}
+	return found, nil
+}
+
+func isFloat32Vector(t arrow.DataType) bool {
+	fsl, ok := t.(*arrow.FixedSizeListType)
+	return ok && fsl.Elem().ID() == arrow.FLOAT32 && fsl.Len() > 0
+}
+
+// vectorBlock is a run of consecutive rows' vectors of one fragment.
+type vectorBlock struct {
+	vectors  []float32
+	firstRow uint64 // row address of the first vector
+	skip     []bool // deleted, filtered-out or null rows; nil when none
+	owner    arrow.Array
+}
+
+func (b *vectorBlock) release() { b.owner.Release() }
+
+// vectorBlocks decodes the vector column (p.fields[0]) of every fragment,
+// block by block, following the column's pages so that no page is decoded
+// twice, and emits the vectors with the rows to skip.
+func (d *Dataset) vectorBlocks(ctx context.Context, p *readPlan, dim int, emit func(*vectorBlock) bool) error {
+	maxRows := uint64(max(1, searchBlockBytes/(4*dim)))
+	for i := range d.m.Fragments {
+		frag := &d.m.Fragments[i]
+		if live, ok := frag.LiveRows(); frag.PhysicalRows == 0 || (ok && live == 0) {
+			continue
+		}
+		more, err := d.fragmentVectors(ctx, p, frag, dim, maxRows, emit)
+		if err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+	}
+	return nil
+}
+
+func (d *Dataset) fragmentVectors(ctx context.Context, p *readPlan, frag *format.Fragment, dim int, maxRows uint64, emit func(*vectorBlock) bool) (bool, error) {
+	fr, err := d.openFragment(ctx, frag, p.fields)
+	if err != nil {
+		return false, err
+	}
+	defer fr.close()
+	if fr.locs[0].file < 0 {
+		return true, nil // the fragment predates the vector column: all null
+	}
+	for _, rg := range blockRanges(fr.pageBounds(0), frag.PhysicalRows, maxRows) {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		start, end := rg[0], rg[1]
+		n := int(end - start)
+		deleted := fr.deletedIn(start, end)
+		if deleted != nil && allSet(deleted) {
+			continue
+		}
+		arrs, err := fr.readRange(ctx, start, end)
+		if err != nil {
+			return false, err
+		}
+		keep, kept, err := p.keep(arrs, deleted, n)
+		if err != nil {
+			releaseAll(arrs)
+			return false, err
+		}
+		if kept == 0 {
+			releaseAll(arrs)
+			continue
+		}
+		releaseAll(arrs[1:])
+		vecs, valid, err := float32Vectors(arrs[0], dim)
+		if err != nil {
+			arrs[0].Release()
+			return false, fmt.Errorf("fragment %d: column %q: %w", frag.ID, fr.locs[0].arrow.Name, err)
+		}
+		b := &vectorBlock{vectors: vecs, firstRow: frag.ID<<32 | start, owner: arrs[0]}
+		if keep != nil || valid != nil {
+			b.skip = make([]bool, n)
+			for i := range b.skip {
+				b.skip[i] = (keep != nil && !keep[i]) || (valid != nil && !valid[i])
+			}
+		}
+		if !emit(b) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// pageBounds returns the row boundaries of the pages of field i's first
+// column, or nil when they do not tile the file.
+func (fr *fragReader) pageBounds(i int) []uint64 {
+	l := &fr.locs[i]
+	df := fr.files[l.file]
+	if l.column >= df.r.NumColumns() {
+		return nil
+	}
+	var bounds []uint64
+	next := uint64(0)
+	for _, pg := range df.r.Column(l.column).Pages {
+		if pg.NumRows == 0 {
+			continue
+		}
+		if pg.FirstRow != next {
+			return nil
+		}
+		next += pg.NumRows
+		bounds = append(bounds, next)
+	}
+	if next != df.r.NumRows() {
+		return nil
+	}
+	return bounds
+}
+
+// blockRanges splits [0, rows) at the given page ends, then splits any
+// piece longer than maxRows.
+func blockRanges(pageEnds []uint64, rows, maxRows uint64) [][2]uint64 {
+	if len(pageEnds) == 0 || pageEnds[len(pageEnds)-1] != rows {
+		pageEnds = []uint64{rows}
+	}
+	var out [][2]uint64
+	start := uint64(0)
+	for _, end := range pageEnds {
+		for s := start; s < end; s += maxRows {
+			out = append(out, [2]uint64{s, min(s+maxRows, end)})
+		}
+		start = end
+	}
+	return out
+}
+
+// float32Vectors returns the values of a fixed_size_list<float32> array as
+// one contiguous slice (without copying when the array allows), with the
+// rows' validity (nil when no row is null).
+func float32Vectors(a arrow.Array, dim int) ([]float32, []bool, error) {
+	fsl, ok := a.(*array.FixedSizeList)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: decoded %s, want fixed_size_list<float32>", ErrCorrupt, a.DataType())
+	}
+	items, ok := fsl.ListValues().(*array.Float32)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: decoded items of type %s, want float32", ErrCorrupt, fsl.ListValues().DataType())
+	}
+	n := fsl.Len()
+	off := fsl.Data().Offset()
+	all := items.Float32Values()
+	if (off+n)*dim > len(all) {
+		return nil, nil, fmt.Errorf("%w: %d vectors of %d dimensions need %d values, have %d", ErrCorrupt, n, dim, (off+n)*dim, len(all))
+	}
+	vecs := all[off*dim : (off+n)*dim]
+	var valid []bool
+	if fsl.NullN() > 0 {
+		valid = make([]bool, n)
+		for i := range valid {
+			valid[i] = fsl.IsValid(i)
+		}
+	}
+	return vecs, valid, nil
+}
+
+// searchResult takes the projected columns of the winners and appends the
+// distance (and row address) columns.
+func (d *Dataset) searchResult(ctx context.Context, out *readPlan, hits []knn.Neighbor, withAddr bool) (arrow.RecordBatch, error) {
+	addrs := make([]uint64, len(hits))
+	for i, h := range hits {
+		addrs[i] = h.Row
+	}
+	fields := out.outputFields()
+	rec, err := d.take(ctx, out.fields, arrow.NewSchema(fields, nil), addrs)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	cols := append([]arrow.Array(nil), rec.Columns()...)
+	db := array.NewFloat32Builder(memory.DefaultAllocator)
+	defer db.Release()
+	for _, h := range hits {
+		db.Append(h.Distance)
+	}
+	dist := db.NewArray()
+	defer dist.Release()
+	cols = append(cols, dist)
+	fields = append(fields, arrow.Field{Name: DistanceColumn, Type: arrow.PrimitiveTypes.Float32})
+	if withAddr {
+		ab := array.NewUint64Builder(memory.DefaultAllocator)
+		defer ab.Release()
+		ab.AppendValues(addrs, nil)
+		aa := ab.NewArray()
+		defer aa.Release()
+		cols = append(cols, aa)
+		fields = append(fields, arrow.Field{Name: RowAddressColumn, Type: arrow.PrimitiveTypes.Uint64})
+	}
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, int64(len(hits))), nil
+}
