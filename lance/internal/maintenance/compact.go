@@ -113,8 +113,8 @@ func Compact(ctx context.Context, store storage.Store, opts CompactOptions) (*Co
 	}
 	if remap {
 		// Remapping needs the new row addresses before the commit, so ids
-		// are taken here; a concurrent writer taking the same ids makes
-		// the commit fail rather than alias rows.
+		// are taken here, and the commit must then land right on the read
+		// version (exclusiveCommit).
 		next, ok := m.MaxFragmentID()
 		if ok {
 			next++
@@ -166,7 +166,20 @@ func Compact(ctx context.Context, store storage.Store, opts CompactOptions) (*Co
 		op.RewrittenIndices = ri
 		met.IndexesRemapped = len(ri)
 	}
-	res, err := commit.Commit(ctx, store, &commit.Transaction{ReadVersion: m.Version, Operation: op}, opts.Commit)
+	copts := opts.Commit
+	if remap {
+		copts = exclusiveCommit(store, m.Version, copts)
+	}
+	res, err := commit.Commit(ctx, store, &commit.Transaction{ReadVersion: m.Version, Operation: op}, copts)
+	if remap && res == nil && errors.Is(err, lanceerr.ErrInvalidArgument) {
+		// A commit that landed meanwhile can also surface while the next
+		// manifest is built, as a duplicate fragment id (its fragments took
+		// the ids chosen here); nothing was committed then.
+		if latest, lerr := format.LatestVersion(ctx, store); lerr == nil && latest.Version != m.Version {
+			err = fmt.Errorf("%w: version %d was committed during the compaction of version %d: %v",
+				lanceerr.ErrCommitConflict, latest.Version, m.Version, err)
+		}
+	}
 	if res != nil {
 		// Committed, even if a later step reported an error.
 		rw.written = nil
@@ -218,4 +231,35 @@ func mergeSorted(a, b []int) []int {
 // cloneFragment copies a manifest fragment for a transaction.
 func cloneFragment(f *format.Fragment) *pb.DataFragment {
 	return proto.Clone(f.PB).(*pb.DataFragment)
+}
+
+// exclusiveCommit makes a commit land only as version read+1. Fragment ids
+// taken before the commit (for remapping) are fresh only if nobody
+// committed since the read: a concurrent append could have used them, and
+// a rebase would then alias rows or reuse ids that indexes still name.
+// The check runs just before the create-only manifest write, which
+// itself fails if another writer takes read+1 in between.
+func exclusiveCommit(store storage.Store, read uint64, o commit.Options) commit.Options {
+	o.MaxRetries = -1
+	user := o.Failpoint
+	o.Failpoint = func(name string) error {
+		if user != nil {
+			if err := user(name); err != nil {
+				return err
+			}
+		}
+		if name != commit.FailBeforeManifestLink {
+			return nil
+		}
+		latest, err := format.LatestVersion(context.Background(), store)
+		if err != nil {
+			return err
+		}
+		if latest.Version != read {
+			return fmt.Errorf("%w: version %d was committed during the compaction of version %d; the new fragment ids and remapped indexes may be stale, retry the compaction",
+				lanceerr.ErrCommitConflict, latest.Version, read)
+		}
+		return nil
+	}
+	return o
 }

@@ -285,8 +285,7 @@ func listFiles(t testing.TB, dir string) []string {
 	return out
 }
 
-// ageFiles sets the modification time of every file below dir back by d,
-// and returns the time used.
+// ageFiles sets the modification time of every file below dir back by d.
 func ageFiles(t testing.TB, dir string, d time.Duration) {
 	t.Helper()
 	for _, f := range listFiles(t, dir) {

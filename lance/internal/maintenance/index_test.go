@@ -2,6 +2,7 @@ package maintenance_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/resona-go/resona/lance"
 	"github.com/resona-go/resona/lance/internal/commit"
 	"github.com/resona-go/resona/lance/internal/format"
+	"github.com/resona-go/resona/lance/internal/lanceerr"
 	"github.com/resona-go/resona/lance/internal/maintenance"
 )
 
@@ -144,4 +146,45 @@ func TestCompactRemapHook(t *testing.T) {
 		t.Errorf("index covers %v, want [%d]", m.Indexes[0].Fragments.ToArray(), newFrag)
 	}
 	checkRows(t, tb.dir, 0, idsWhere(60, func(id int64) bool { return id%4 != 1 }))
+}
+
+// With remapping, fragment ids are chosen before the commit, so any commit
+// that lands meanwhile turns the compaction into a retryable conflict
+// instead of a rebase that could reuse those ids.
+func TestCompactRemapRefusesRebase(t *testing.T) {
+	ctx := context.Background()
+	tb := newFragmented(t, format.SchemeV2, 40)
+	oldID := tb.addIndex("id_idx", 0, 1, 2, 3)
+	filesBefore := len(listFiles(t, tb.dir))
+	remap := func(ctx context.Context, m *format.Manifest, segs []format.Index, rows *maintenance.RowMap) ([]commit.RewrittenIndex, error) {
+		return []commit.RewrittenIndex{{OldID: oldID, NewID: uuid.New()}}, nil
+	}
+	_, err := maintenance.Compact(ctx, tb.st, maintenance.CompactOptions{
+		TargetRowsPerFragment: 100,
+		RemapIndexes: func(ctx context.Context, m *format.Manifest, segs []format.Index, rows *maintenance.RowMap) ([]commit.RewrittenIndex, error) {
+			tb.appendRows(40, 10) // takes fragment id 4, which the compaction chose too
+			return remap(ctx, m, segs, rows)
+		},
+	})
+	if !errors.Is(err, lanceerr.ErrCommitConflict) {
+		t.Fatalf("err %v, want a commit conflict", err)
+	}
+	m := tb.latest()
+	if len(m.Indexes) != 1 || m.Indexes[0].UUID != oldID.String() || len(m.Fragments) != 5 {
+		t.Errorf("after the refused compaction: %d fragments, indexes %+v", len(m.Fragments), m.Indexes)
+	}
+	// Left: the append's data file, manifest and transaction, and the
+	// compaction's transaction file (removed by cleanup once old).
+	if got := len(listFiles(t, tb.dir)); got != filesBefore+4 {
+		t.Errorf("%d files, want %d:\n%v", got, filesBefore+4, listFiles(t, tb.dir))
+	}
+	checkRows(t, tb.dir, 0, idsWhere(50, all))
+	met, err := maintenance.Compact(ctx, tb.st, maintenance.CompactOptions{TargetRowsPerFragment: 100, RemapIndexes: remap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if met.IndexesRemapped != 1 || met.FragmentsRemoved != 4 {
+		t.Errorf("metrics %+v", met)
+	}
+	checkRows(t, tb.dir, 0, idsWhere(50, all))
 }

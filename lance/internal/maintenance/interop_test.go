@@ -128,9 +128,6 @@ func requireNode(t *testing.T) *interop.Harness {
 	if os.Getenv(interop.SkipEnv) == "skip" {
 		t.Skipf("interop skipped: %s=skip", interop.SkipEnv)
 	}
-	if testing.Short() {
-		t.Skip("interop runs LanceDB; skipped with -short")
-	}
 	h, err := interop.Locate()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package v21
 import (
 	"context"
 	"os"
+	"runtime"
 	"testing"
 )
 
@@ -14,7 +15,10 @@ func BenchmarkLargePages(b *testing.B) {
 		b.Skip("RESONA_V21_LARGE not set")
 	}
 	f := loadFixture(b, dir, "pages", pagesSchema())
+	f.want = nil
+	runtime.GC()
 	ctx := context.Background()
+	b.SetBytes(int64(len(f.src.data)))
 	for b.Loop() {
 		for i, field := range f.schema {
 			a, err := DecodeRange(ctx, f.src, field, f.columnsOf(i), 0, uint64(f.rows))

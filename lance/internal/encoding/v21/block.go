@@ -83,45 +83,62 @@ func readOffsets(b []byte, n int, width int) ([]uint64, error) {
 	return out, nil
 }
 
-// appendBlock concatenates src onto dst (both of one kind and width).
-func appendBlock(dst *block, src block) error {
-	if dst.n == 0 && dst.data == nil && dst.offs == nil {
-		*dst = src
-		return nil
+// concatBlocks joins the blocks of one page's chunks (all of one kind and
+// width) with a single allocation per buffer.
+func concatBlocks(parts []block) (block, error) {
+	switch len(parts) {
+	case 0:
+		return block{dim: 1}, nil
+	case 1:
+		return parts[0], nil
 	}
-	if dst.variable() != src.variable() || dst.bitsPer != src.bitsPer || dst.dim != src.dim {
-		return corruptf("chunks of one page disagree on value layout")
-	}
-	if src.variable() {
-		base := uint64(len(dst.data))
-		dst.data = append(dst.data[:len(dst.data):len(dst.data)], src.data...)
-		offs := make([]uint64, len(dst.offs), len(dst.offs)+src.n)
-		copy(offs, dst.offs)
-		for _, o := range src.offs[1:] {
-			offs = append(offs, base+o)
+	first := parts[0]
+	out := block{bitsPer: first.bitsPer, dim: first.dim}
+	var dataLen, items int
+	anyValid := false
+	for _, p := range parts {
+		if p.variable() != first.variable() || p.bitsPer != first.bitsPer || p.dim != first.dim || p.zero {
+			return block{}, corruptf("chunks of one page disagree on value layout")
 		}
-		dst.offs = offs
-		dst.n += src.n
-		return nil
+		out.n += p.n
+		dataLen += len(p.data)
+		items += p.n * p.dim
+		anyValid = anyValid || p.valid != nil
 	}
-	items := dst.n * dst.dim
-	if dst.valid != nil || src.valid != nil {
-		v := make([]byte, (items+src.n*src.dim+7)/8)
-		copyBits(v, 0, dst.valid, items)
-		copyBits(v, items, src.valid, src.n*src.dim)
-		dst.valid = v
+	if first.variable() {
+		out.data = make([]byte, 0, dataLen)
+		out.offs = make([]uint64, 1, out.n+1)
+		for _, p := range parts {
+			base := uint64(len(out.data))
+			out.data = append(out.data, p.data...)
+			for _, o := range p.offs[1:] {
+				out.offs = append(out.offs, base+o)
+			}
+		}
+		return out, nil
 	}
-	if dst.bitsPer%8 == 0 {
-		dst.data = append(dst.data[:len(dst.data):len(dst.data)], src.data...)
-	} else {
-		total := (items + src.n*src.dim) * dst.bitsPer
-		d := make([]byte, (total+7)/8)
-		copyBits(d, 0, dst.data, items*dst.bitsPer)
-		copyBits(d, items*dst.bitsPer, src.data, src.n*src.dim*dst.bitsPer)
-		dst.data = d
+	if anyValid {
+		out.valid = make([]byte, (items+7)/8)
+		at := 0
+		for _, p := range parts {
+			copyBits(out.valid, at, p.valid, p.n*p.dim)
+			at += p.n * p.dim
+		}
 	}
-	dst.n += src.n
-	return nil
+	if first.bitsPer%8 == 0 {
+		out.data = make([]byte, 0, dataLen)
+		for _, p := range parts {
+			out.data = append(out.data, p.data...)
+		}
+		return out, nil
+	}
+	out.data = make([]byte, (items*first.bitsPer+7)/8)
+	at := 0
+	for _, p := range parts {
+		copyBits(out.data, at, p.data, p.n*p.dim*first.bitsPer)
+		at += p.n * p.dim * first.bitsPer
+	}
+	return out, nil
 }
 
 // copyBits copies n bits from src (from bit 0) into dst at bit offset at; a

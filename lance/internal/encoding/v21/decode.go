@@ -3,6 +3,7 @@ package v21
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -285,11 +286,9 @@ func decodeLeaf(ctx context.Context, src page.Source, path []arrow.Field, col pa
 	// reusing it) and decoding just the requested rows.
 	wanted := make([]uint64, len(spans))
 	for _, r := range ranges {
-		for i := range spans {
-			lo, hi := max(r.start, spans[i].start), min(r.end, spans[i].end)
-			if lo < hi {
-				wanted[i] += hi - lo
-			}
+		i := sort.Search(len(spans), func(i int) bool { return spans[i].end > r.start })
+		for ; i < len(spans) && spans[i].start < r.end; i++ {
+			wanted[i] += min(r.end, spans[i].end) - max(r.start, spans[i].start)
 		}
 	}
 	pi := 0

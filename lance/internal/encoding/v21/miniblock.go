@@ -215,7 +215,7 @@ func decodeChunks(l *pb.MiniBlockLayout, data []byte, chunks []ChunkMeta, dictBu
 	hasRep := l.GetRepCompression() != nil
 	hasDef := l.GetDefCompression() != nil
 	p := &leafPage{layers: l.GetLayers(), numRows: numRows}
-	var vals block
+	parts := make([]block, 0, len(chunks))
 	var rep, def []uint16
 	for i, cm := range chunks {
 		if cm.Offset < 0 || cm.Size > len(data)-cm.Offset {
@@ -229,9 +229,7 @@ func decodeChunks(l *pb.MiniBlockLayout, data []byte, chunks []ChunkMeta, dictBu
 		if err != nil {
 			return nil, err
 		}
-		if err := appendBlock(&vals, b); err != nil {
-			return nil, err
-		}
+		parts = append(parts, b)
 		levels := c.NumLevels
 		if !hasRep && levels == 0 {
 			// Without repetition there is one level per value.
@@ -247,6 +245,10 @@ func decodeChunks(l *pb.MiniBlockLayout, data []byte, chunks []ChunkMeta, dictBu
 				return nil, corruptf("chunk %d definition: %v", i, err)
 			}
 		}
+	}
+	vals, err := concatBlocks(parts)
+	if err != nil {
+		return nil, err
 	}
 	if l.GetDictionary() != nil {
 		if l.GetNumDictionaryItems() > maxDictItems {

@@ -24,6 +24,7 @@ type Assigner struct {
 	centroids []float32
 	cols      []float32 // centroids column-wise, for the small-dimension path
 	norms     []float32 // ‖c‖² per centroid, for the small-dimension L2 path
+	bias      []float32 // −‖c‖²/2 for L2, 0 for dot: maximise r·c + bias
 }
 
 // NewAssigner prepares centroids (k × dim floats, row-major) for nearest-
@@ -42,8 +43,12 @@ func NewAssigner(metric linalg.Metric, centroids []float32, dim int) (*Assigner,
 	if dim <= smallDim {
 		a.cols = columns(centroids, dim)
 		a.norms = make([]float32, a.k)
+		a.bias = make([]float32, a.k)
 		for c := range a.norms {
 			a.norms[c] = dotSmall(centroids[c*dim:(c+1)*dim], centroids[c*dim:(c+1)*dim])
+			if metric == linalg.MetricL2 {
+				a.bias[c] = -a.norms[c] / 2
+			}
 		}
 	}
 	return a, nil
@@ -73,29 +78,16 @@ func (a *Assigner) Nearest(row, scratch []float32) (int, float32) {
 	return best, bestD
 }
 
-// nearestSmall is Nearest for short vectors in one pass over the dot
-// products: for L2 it minimises ‖c‖² − 2r·c, which orders centroids as
-// ‖r − c‖² does, and adds ‖r‖² to the winner only.
+// nearestSmall is Nearest for short vectors: the winner maximises
+// s = r·c − ‖c‖²/2 (L2; ‖r − c‖² = ‖r‖² − 2s) or r·c (dot), found with the
+// scores in one pass.
 func (a *Assigner) nearestSmall(row, d []float32) (int, float32) {
-	dotsCols(row, a.cols, d)
-	best := 0
+	best := bestCols(row, a.cols, a.bias, d)
+	s := d[best]
 	if a.metric == linalg.MetricL2 {
-		norms := a.norms[:len(d)]
-		bestV := norms[0] - 2*d[0]
-		for c, x := range d {
-			if v := norms[c] - 2*x; v < bestV {
-				best, bestV = c, v
-			}
-		}
-		return best, max(dotSmall(row, row)+bestV, 0)
+		return best, max(dotSmall(row, row)-2*s, 0)
 	}
-	bestV := d[0]
-	for c, x := range d {
-		if x > bestV {
-			best, bestV = c, x
-		}
-	}
-	return best, 1 - bestV
+	return best, 1 - s
 }
 
 // Distances sets out[c] to the distance from row to centroid c; out must hold

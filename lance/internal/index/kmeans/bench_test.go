@@ -60,3 +60,21 @@ func BenchmarkAssignLong(b *testing.B) {
 		}
 	})
 }
+
+func BenchmarkNearestSmall(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, dim := range []int{8, 16} {
+		cents := make([]float32, 256*dim)
+		for i := range cents {
+			cents[i] = float32(rng.NormFloat64())
+		}
+		a, _ := NewAssigner(linalg.MetricL2, cents, dim)
+		row := cents[3*dim : 4*dim]
+		s := make([]float32, 256)
+		b.Run(fmt.Sprintf("dim=%d", dim), func(b *testing.B) {
+			for b.Loop() {
+				a.Nearest(row, s)
+			}
+		})
+	}
+}

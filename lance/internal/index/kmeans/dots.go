@@ -12,6 +12,20 @@ func dotsColsGeneric(row, cols, out []float32) {
 	}
 }
 
+// bestColsGeneric is the portable form of bestCols.
+func bestColsGeneric(row, cols, bias, out []float32) int {
+	dotsColsGeneric(row, cols, out)
+	best := 0
+	bias = bias[:len(out)]
+	for c := range out {
+		out[c] += bias[c]
+		if out[c] > out[best] || (out[best] != out[best] && out[c] == out[c]) {
+			best = c
+		}
+	}
+	return best
+}
+
 // columns returns the k vectors of dim floats in vecs (row-major) stored
 // column-wise: out[d·k + c] = vecs[c·dim + d].
 func columns(vecs []float32, dim int) []float32 {

@@ -9,6 +9,11 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func dotsColsAVX2(row *float32, dim int, cols *float32, k int, out *float32)
 
+// bestColsAVX2 is implemented in dots_amd64.s; it needs AVX2 and FMA.
+//
+//go:noescape
+func bestColsAVX2(row *float32, dim int, cols *float32, k int, bias *float32, out *float32) int
+
 var haveAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // dotsCols sets out[c] = Σ_d row[d]·cols[d·k + c] for c < k = len(out):
@@ -23,4 +28,17 @@ func dotsCols(row, cols, out []float32) {
 		return
 	}
 	dotsColsGeneric(row, cols, out)
+}
+
+// bestCols sets out[c] = bias[c] + Σ_d row[d]·cols[d·k + c] for c < k =
+// len(out) and returns the lowest c with the largest out[c] (0 when every
+// value is NaN). len(bias) ≥ k.
+func bestCols(row, cols, bias, out []float32) int {
+	k := len(out)
+	if haveAVX2 && k%8 == 0 && len(row) > 0 {
+		_ = cols[len(row)*k-1]
+		_ = bias[k-1]
+		return bestColsAVX2(&row[0], len(row), &cols[0], k, &bias[0], &out[0])
+	}
+	return bestColsGeneric(row, cols, bias, out)
 }

@@ -88,3 +88,130 @@ loop8:
 done:
 	VZEROUPPER
 	RET
+
+// func bestColsAVX2(row *float32, dim int, cols *float32, k int, bias *float32, out *float32) int
+//
+// Sets out[c] = bias[c] + Σ_d row[d]·cols[d·k + c] like dotsColsAVX2 (same
+// register use, plus R13 = bias) and returns the lowest c holding the
+// largest out[c]; 0 if no lane compares equal to the maximum (all NaN).
+TEXT ·bestColsAVX2(SB), NOSPLIT, $0-56
+	MOVQ row+0(FP), SI
+	MOVQ dim+8(FP), CX
+	MOVQ cols+16(FP), DI
+	MOVQ k+24(FP), DX
+	MOVQ bias+32(FP), R13
+	MOVQ out+40(FP), R8
+	MOVQ DX, R9
+	SHLQ $2, R9
+	XORQ R10, R10
+	MOVL $0xff800000, AX // -Inf
+	MOVL AX, X15
+	VBROADCASTSS X15, Y15
+
+bblock64:
+	MOVQ    R9, AX
+	SUBQ    R10, AX
+	CMPQ    AX, $256
+	JL      bblock8
+	LEAQ    (R13)(R10*1), R12
+	VMOVUPS (R12), Y0
+	VMOVUPS 32(R12), Y1
+	VMOVUPS 64(R12), Y2
+	VMOVUPS 96(R12), Y3
+	VMOVUPS 128(R12), Y4
+	VMOVUPS 160(R12), Y5
+	VMOVUPS 192(R12), Y6
+	VMOVUPS 224(R12), Y7
+	LEAQ    (DI)(R10*1), R11
+	XORQ    BX, BX
+
+bloop64:
+	VBROADCASTSS (SI)(BX*4), Y8
+	VFMADD231PS  (R11), Y8, Y0
+	VFMADD231PS  32(R11), Y8, Y1
+	VFMADD231PS  64(R11), Y8, Y2
+	VFMADD231PS  96(R11), Y8, Y3
+	VFMADD231PS  128(R11), Y8, Y4
+	VFMADD231PS  160(R11), Y8, Y5
+	VFMADD231PS  192(R11), Y8, Y6
+	VFMADD231PS  224(R11), Y8, Y7
+	ADDQ         R9, R11
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bloop64
+
+	LEAQ    (R8)(R10*1), R12
+	VMOVUPS Y0, (R12)
+	VMOVUPS Y1, 32(R12)
+	VMOVUPS Y2, 64(R12)
+	VMOVUPS Y3, 96(R12)
+	VMOVUPS Y4, 128(R12)
+	VMOVUPS Y5, 160(R12)
+	VMOVUPS Y6, 192(R12)
+	VMOVUPS Y7, 224(R12)
+	VMAXPS  Y0, Y15, Y15
+	VMAXPS  Y1, Y15, Y15
+	VMAXPS  Y2, Y15, Y15
+	VMAXPS  Y3, Y15, Y15
+	VMAXPS  Y4, Y15, Y15
+	VMAXPS  Y5, Y15, Y15
+	VMAXPS  Y6, Y15, Y15
+	VMAXPS  Y7, Y15, Y15
+	ADDQ    $256, R10
+	JMP     bblock64
+
+bblock8:
+	MOVQ    R9, AX
+	SUBQ    R10, AX
+	CMPQ    AX, $32
+	JL      bmax
+	VMOVUPS (R13)(R10*1), Y0
+	LEAQ    (DI)(R10*1), R11
+	XORQ    BX, BX
+
+bloop8:
+	VBROADCASTSS (SI)(BX*4), Y8
+	VFMADD231PS  (R11), Y8, Y0
+	ADDQ         R9, R11
+	INCQ         BX
+	CMPQ         BX, CX
+	JL           bloop8
+
+	VMOVUPS Y0, (R8)(R10*1)
+	VMAXPS  Y0, Y15, Y15
+	ADDQ    $32, R10
+	JMP     bblock8
+
+bmax:
+	// Fold the running maximum to one lane and broadcast it.
+	VEXTRACTF128 $1, Y15, X14
+	VMAXPS       X14, X15, X15
+	VPERMILPS    $0x4e, X15, X14
+	VMAXPS       X14, X15, X15
+	VPERMILPS    $0xb1, X15, X14
+	VMAXPS       X14, X15, X15
+	VBROADCASTSS X15, Y15
+	XORQ         R10, R10
+
+bscan:
+	CMPQ      R10, R9
+	JGE       bnone
+	VCMPPS    $0, (R8)(R10*1), Y15, Y14
+	VMOVMSKPS Y14, AX
+	TESTL     AX, AX
+	JNZ       bfound
+	ADDQ      $32, R10
+	JMP       bscan
+
+bfound:
+	BSFL AX, AX
+	SHRQ $2, R10
+	ADDQ R10, AX
+	MOVQ AX, ret+48(FP)
+	VZEROUPPER
+	RET
+
+bnone:
+	MOVQ $0, ret+48(FP)
+	VZEROUPPER
+	RET

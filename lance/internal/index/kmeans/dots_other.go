@@ -4,3 +4,7 @@ package kmeans
 
 // dotsCols sets out[c] = Σ_d row[d]·cols[d·k + c] for c < k = len(out).
 func dotsCols(row, cols, out []float32) { dotsColsGeneric(row, cols, out) }
+
+// bestCols sets out[c] = bias[c] + Σ_d row[d]·cols[d·k + c] for c < k =
+// len(out) and returns the lowest c with the largest out[c].
+func bestCols(row, cols, bias, out []float32) int { return bestColsGeneric(row, cols, bias, out) }

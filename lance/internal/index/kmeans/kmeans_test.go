@@ -293,3 +293,50 @@ func TestDotsColsMatchesGeneric(t *testing.T) {
 		}
 	}
 }
+
+func TestBestColsMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, k := range []int{8, 16, 72, 256} {
+		for _, dim := range []int{1, 4, 8, 16, 64} {
+			vecs := make([]float32, k*dim)
+			bias := make([]float32, k)
+			for i := range vecs {
+				vecs[i] = float32(rng.NormFloat64())
+			}
+			for i := range bias {
+				bias[i] = float32(rng.NormFloat64())
+			}
+			// A duplicated winner checks the lowest-index tie rule.
+			copy(vecs[(k-1)*dim:], vecs[(k/2)*dim:(k/2+1)*dim])
+			bias[k-1] = bias[k/2]
+			cols := columns(vecs, dim)
+			row := make([]float32, dim)
+			for i := range row {
+				row[i] = float32(rng.NormFloat64())
+			}
+			for trial := range 2 {
+				if trial == 1 {
+					copy(row, vecs[(k/2)*dim:(k/2+1)*dim]) // make k/2 (and k-1) win
+					for i := range bias {
+						bias[i] = 0
+					}
+					bias[k/2], bias[k-1] = 1000, 1000
+				}
+				got, want := make([]float32, k), make([]float32, k)
+				gb := bestCols(row, cols, bias, got)
+				wb := bestColsGeneric(row, cols, bias, want)
+				if gb != wb {
+					t.Fatalf("k %d dim %d: best %d, generic %d", k, dim, gb, wb)
+				}
+				if trial == 1 && gb != k/2 {
+					t.Fatalf("k %d dim %d: tie went to %d, want %d", k, dim, gb, k/2)
+				}
+				for c := range k {
+					if math.Abs(float64(got[c]-want[c])) > 1e-4*(1+math.Abs(float64(want[c]))) {
+						t.Fatalf("k %d dim %d c %d: %g, generic %g", k, dim, c, got[c], want[c])
+					}
+				}
+			}
+		}
+	}
+}

@@ -25,6 +25,7 @@ type Index struct {
 	prepErr  error
 	prober   *ivf.Prober
 	rowTerms [][]float32 // per partition and row: ‖y‖² + 2 c·y of its decoded residual y
+	scratch  sync.Pool   // of *searchScratch
 }
 
 // Partition is the content of one IVF partition.
@@ -92,6 +93,7 @@ func (ix *Index) Validate() error {
 // once; a model must not change after its first search.
 func (ix *Index) prepare() error {
 	ix.once.Do(func() {
+		ix.scratch.New = func() any { return new(searchScratch) }
 		if ix.prepErr = ix.Validate(); ix.prepErr != nil {
 			return
 		}

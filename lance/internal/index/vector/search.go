@@ -60,10 +60,14 @@ func (ix *Index) Search(ctx context.Context, q []float32, p SearchParams, fetch 
 		qs = slices.Clone(q)
 		ivf.Normalize(qs)
 	}
-	probes := ix.prober.Probe(qs, nprobes, make([]float32, ix.prober.Partitions()))
+	sc := ix.scratch.Get().(*searchScratch)
+	defer ix.scratch.Put(sc)
+	sc.probe = slices.Grow(sc.probe[:0], ix.prober.Partitions())[:ix.prober.Partitions()]
+	probes := ix.prober.Probe(qs, nprobes, sc.probe)
 
 	cb := ix.Codebook
-	table := make([]float32, cb.M*cb.NumCentroids())
+	sc.table = slices.Grow(sc.table[:0], cb.M*cb.NumCentroids())[:cb.M*cb.NumCentroids()]
+	table := sc.table
 	residual := ivf.UsesResidual(ix.Metric)
 	var err error
 	if residual {
@@ -75,7 +79,8 @@ func (ix *Index) Search(ctx context.Context, q []float32, p SearchParams, fetch 
 		return nil, err
 	}
 	cands := knn.NewTopK(p.K * max(refine, 1))
-	var dist []float32
+	dist := sc.dist
+	defer func() { sc.dist = dist }()
 	for _, pr := range probes {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -104,6 +109,12 @@ func (ix *Index) Search(ctx context.Context, q []float32, p SearchParams, fetch 
 		return res, nil
 	}
 	return rerank(ctx, ix.Metric, q, res, p.K, fetch)
+}
+
+// searchScratch is the per-query working memory, pooled because the PQ
+// table alone is M × 256 floats (128 KiB for 128 sub-vectors).
+type searchScratch struct {
+	probe, table, dist []float32
 }
 
 // rerank scores candidates by exact distance and keeps the best k.
