@@ -35,6 +35,11 @@ const DefaultK = 10
 // larger than this are read in several blocks.
 const searchBlockBytes = 4 << 20
 
+// parallelScoreFloats is the block size (in float32 values) from which a
+// search scores a block on several goroutines; smaller blocks, such as the
+// single page of a small fragment, cost more to hand off than to score.
+const parallelScoreFloats = 256 << 10
+
 // SearchOptions configures Dataset.Search.
 type SearchOptions struct {
 	// Column is the vector column, a fixed_size_list<float32>. Empty means
@@ -121,7 +126,12 @@ func (d *Dataset) search(ctx context.Context, opts SearchOptions) (arrow.RecordB
 			skip := b.skip
 			kb.Skip = func(i int) bool { return skip[i] }
 		}
-		err := knn.ScanParallel(top, scorer, kb, 0)
+		var err error
+		if len(b.vectors) < parallelScoreFloats {
+			err = knn.Scan(top, scorer, kb)
+		} else {
+			err = knn.ScanParallel(top, scorer, kb, 0)
+		}
 		b.release()
 		if err != nil {
 			return nil, err

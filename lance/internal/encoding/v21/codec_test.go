@@ -190,3 +190,39 @@ func TestControlWords(t *testing.T) {
 		}
 	}
 }
+
+func TestRangeAndDelta(t *testing.T) {
+	r, err := rangeBlock(&pb.Range{UncompressedBitsPerValue: 32, Start: 10, Step: 3}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range []uint32{10, 13, 16, 19} {
+		if g := binary.LittleEndian.Uint32(r.data[4*i:]); g != w {
+			t.Errorf("range %d: %d want %d", i, g, w)
+		}
+	}
+	deltas := &pb.CompressiveEncoding{Compression: &pb.CompressiveEncoding_Flat{Flat: &pb.Flat{BitsPerValue: 8}}}
+	d, err := decodeBlock(&pb.CompressiveEncoding{Compression: &pb.CompressiveEncoding_Delta{Delta: &pb.Delta{UncompressedBitsPerValue: 64, Base: 100, Deltas: deltas}}}, []byte{1, 0, 5}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range []uint64{100, 101, 101, 106} {
+		if g := binary.LittleEndian.Uint64(d.data[8*i:]); g != w {
+			t.Errorf("delta %d: %d want %d", i, g, w)
+		}
+	}
+}
+
+func TestByteStreamSplit(t *testing.T) {
+	// Three 16-bit values 0x0201, 0x0403, 0x0605 stored as the low bytes
+	// then the high bytes.
+	b, err := unsplitBytes(block{n: 3, bitsPer: 16, dim: 1, data: []byte{1, 3, 5, 2, 4, 6}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, w := range []uint16{0x0201, 0x0403, 0x0605} {
+		if g := binary.LittleEndian.Uint16(b.data[2*i:]); g != w {
+			t.Errorf("value %d: %#x want %#x", i, g, w)
+		}
+	}
+}

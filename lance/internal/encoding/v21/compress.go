@@ -102,6 +102,10 @@ func decodeMini(enc *pb.CompressiveEncoding, bufs [][]byte, n int) (block, error
 		return unsplitBytes(inner)
 	case *pb.CompressiveEncoding_Constant:
 		return constantBlock(c.Constant.GetValue(), n)
+	case *pb.CompressiveEncoding_Range:
+		return rangeBlock(c.Range, n)
+	case *pb.CompressiveEncoding_Delta:
+		return deltaBlock(c.Delta, n, func(enc *pb.CompressiveEncoding, m int) (block, error) { return decodeMini(enc, bufs, m) })
 	}
 	return block{}, unsupportedf("mini-block value compression %T", enc.GetCompression())
 }
@@ -165,6 +169,10 @@ func decodeBlock(enc *pb.CompressiveEncoding, buf []byte, n int) (block, error) 
 		return fsstBlock(c.Fsst.GetSymbolTable(), inner)
 	case *pb.CompressiveEncoding_Rle:
 		return decodeRLEBlock(c.Rle, buf, n)
+	case *pb.CompressiveEncoding_Range:
+		return rangeBlock(c.Range, n)
+	case *pb.CompressiveEncoding_Delta:
+		return deltaBlock(c.Delta, n, func(enc *pb.CompressiveEncoding, m int) (block, error) { return decodeBlock(enc, buf, m) })
 	case *pb.CompressiveEncoding_Constant:
 		return constantBlock(c.Constant.GetValue(), n)
 	}
@@ -387,4 +395,67 @@ func constantBlock(v []byte, n int) (block, error) {
 		copy(out[i*len(v):], v)
 	}
 	return block{n: n, bitsPer: len(v) * 8, dim: 1, data: out}, nil
+}
+
+// rangeBlock materialises the arithmetic sequence start + step*i.
+func rangeBlock(r *pb.Range, n int) (block, error) {
+	bitsPer := r.GetUncompressedBitsPerValue()
+	if bitsPer != 32 && bitsPer != 64 {
+		return block{}, corruptf("range of %d-bit values", bitsPer)
+	}
+	size := int(bitsPer / 8)
+	if uint64(n)*uint64(size) > maxExpanded {
+		return block{}, corruptf("range expands to %d values", n)
+	}
+	out := make([]byte, n*size)
+	v := r.GetStart()
+	for i := 0; i < n; i++ {
+		if size == 4 {
+			binary.LittleEndian.PutUint32(out[4*i:], uint32(v))
+		} else {
+			binary.LittleEndian.PutUint64(out[8*i:], v)
+		}
+		v += r.GetStep()
+	}
+	return block{n: n, bitsPer: size * 8, dim: 1, data: out}, nil
+}
+
+// deltaBlock rebuilds a non-decreasing sequence from its first value and
+// the n-1 differences the child encoding holds.
+func deltaBlock(d *pb.Delta, n int, child func(*pb.CompressiveEncoding, int) (block, error)) (block, error) {
+	bitsPer := d.GetUncompressedBitsPerValue()
+	if bitsPer != 32 && bitsPer != 64 {
+		return block{}, corruptf("delta of %d-bit values", bitsPer)
+	}
+	size := int(bitsPer / 8)
+	if uint64(n)*uint64(size) > maxExpanded {
+		return block{}, corruptf("delta expands to %d values", n)
+	}
+	out := make([]byte, n*size)
+	if n == 0 {
+		return block{n: 0, bitsPer: size * 8, dim: 1, data: out}, nil
+	}
+	var deltas block
+	if n > 1 {
+		var err error
+		if deltas, err = child(d.GetDeltas(), n-1); err != nil {
+			return block{}, err
+		}
+		if deltas.variable() || deltas.dim != 1 || deltas.bitsPer%8 != 0 || deltas.bitsPer > 64 || deltas.n != n-1 {
+			return block{}, corruptf("delta differences of %d bits", deltas.bitsPer)
+		}
+	}
+	v := d.GetBase()
+	ds := deltas.bitsPer / 8
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			v += readUint(deltas.data[(i-1)*ds:], ds)
+		}
+		if size == 4 {
+			binary.LittleEndian.PutUint32(out[4*i:], uint32(v))
+		} else {
+			binary.LittleEndian.PutUint64(out[8*i:], v)
+		}
+	}
+	return block{n: n, bitsPer: size * 8, dim: 1, data: out}, nil
 }

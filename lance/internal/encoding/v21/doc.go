@@ -43,13 +43,21 @@
 // (mini-block: two buffers; whole buffer: u64 value size, values, run
 // lengths), Variable (mini-block: offsets then bytes; whole buffer: a
 // self-describing header), FSST (fsst.go), fixed-size lists with item
-// validity, byte-stream split, dictionaries and general compression (zstd
-// with a u64 size prefix, LZ4 with a u32 size prefix; general.go).
+// validity, byte-stream split, range, delta, constant, dictionaries and
+// general compression (zstd with a u64 size prefix, LZ4 with a u32 size
+// prefix; general.go).
+//
+// # Reading less
+//
+// Small requests (a Take of a few rows) read only what they need where the
+// layout locates rows: the chunks of a mini-block page without repetition,
+// the rows of a full-zip page found through its repetition index or by
+// stride. Larger requests decode whole pages once per call.
 //
 // Every size read from disk is checked before it is used to slice or
 // allocate; malformed input yields errors wrapping lanceerr.ErrCorrupt
 // (or lanceerr.ErrUnsupported for valid encodings this package lacks:
-// blob and sparse layouts, packed structs, delta and range encodings).
+// blob and sparse layouts, packed structs, maps).
 //
 // The tests compare against tables written by LanceDB 0.39.0 (testdata/,
 // with the values LanceDB read back as gzipped JSON).

@@ -120,6 +120,17 @@ func moreSchema(small bool) []arrow.Field {
 	return out
 }
 
+// fullZipListSchema has lists of large values: full-zip pages with
+// repetition and definition in their control words.
+func fullZipListSchema() []arrow.Field {
+	item := func(t arrow.DataType) arrow.Field { return nullable("item", t) }
+	return []arrow.Field{
+		nullable("lstr", arrow.ListOfField(item(arrow.BinaryTypes.String))),
+		nullable("lvec", arrow.ListOfField(item(arrow.FixedSizeListOfField(128, item(arrow.PrimitiveTypes.Float32))))),
+		nullable("st_long", arrow.StructOf(nullable("t", arrow.BinaryTypes.String), nullable("k", arrow.PrimitiveTypes.Int32))),
+	}
+}
+
 var fixtureSchemas = map[string]func() []arrow.Field{
 	"prims": primsSchema, "strings": stringsSchema, "nested": nestedSchema, "vectors": vectorsSchema,
 	"more": func() []arrow.Field { return moreSchema(true) },
@@ -141,7 +152,7 @@ func TestLanceDBLarge(t *testing.T) {
 	if dir == "" {
 		t.Skip("RESONA_V21_LARGE not set")
 	}
-	large := map[string]func() []arrow.Field{"pages": pagesSchema}
+	large := map[string]func() []arrow.Field{"pages": pagesSchema, "fz": fullZipListSchema}
 	for k, v := range fixtureSchemas {
 		large[k] = v
 	}

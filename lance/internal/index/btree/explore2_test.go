@@ -8,7 +8,6 @@ import (
 
 	"github.com/resona-go/resona/lance/internal/format"
 	"github.com/resona-go/resona/lance/internal/storage"
-	"google.golang.org/protobuf/encoding/prototext"
 )
 
 func TestExploreManifest(t *testing.T) {
@@ -16,14 +15,25 @@ func TestExploreManifest(t *testing.T) {
 	if p == "" {
 		t.Skip()
 	}
-	m, err := format.LoadManifest(context.Background(), storage.NewLocal(p), 0)
+	ctx := context.Background()
+	st := storage.NewLocal(p)
+	m, err := format.LoadManifest(ctx, st, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ix := range m.Indexes {
-		fmt.Println(prototext.Format(ix.PB), ix.Type, ix.UUID)
-	}
-	for _, f := range m.Schema.Fields {
-		fmt.Printf("%+v\n", f)
+	for i := range m.Indexes {
+		ix, err := Open(ctx, st, &m.Indexes[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Println(ix.NumRows(), ix.NumPages(), ix.BatchSize(), ix.ValueType())
+		for _, v := range []string{"doc-5", "doc-0", "doc-299", "doc-100", "nope"} {
+			r, err := ix.Equal(ctx, v)
+			fmt.Println(v, r, err)
+		}
+		r, err := ix.IsNull(ctx)
+		fmt.Println("null", len(r), err)
+		r, err = ix.Range(ctx, &Bound{Value: "doc-10", Inclusive: true}, &Bound{Value: "doc-11"})
+		fmt.Println("range", r, err)
 	}
 }

@@ -68,11 +68,10 @@ func isLegacy(f storage.File, path string) (bool, error) {
 }
 
 type v2Table struct {
-	rd     *file.Reader
-	flds   []arrow.Field
-	cols   []int // first column of each top-level field
-	meta   map[string]string
-	closer storage.File
+	rd   *file.Reader
+	flds []arrow.Field
+	cols []int // first column of each top-level field
+	meta map[string]string
 }
 
 func openV2(ctx context.Context, f storage.File, path string) (*v2Table, error) {

@@ -30,7 +30,7 @@ import (
 //
 //	RESONA_BENCH_N        rows used (a prefix; default all)
 //	RESONA_BENCH_DIM      dimension (default 1024)
-//	RESONA_BENCH_CONFIGS  builds as partitions:subvectors[:pqsample[:pqiters[:ivfiters]]],
+//	RESONA_BENCH_CONFIGS  builds as partitions:subvectors[:pqsample[:pqiters[:ivfiters[:nbits]]]],
 //	                      comma separated (default "0:0", the defaults)
 //	RESONA_BENCH_NPROBES  comma-separated nprobes (default "10,20,40")
 //	RESONA_BENCH_REFINE   comma-separated refine factors (default "0,5,10,20")
@@ -76,7 +76,7 @@ func TestSweep(t *testing.T) {
 			return v
 		}
 		opts := BuildOptions{Metric: linalg.MetricCosine, Partitions: get(0), SubVectors: get(1),
-			PQSampleSize: get(2), PQMaxIters: get(3), IVFMaxIters: get(4), Seed: 1}
+			PQSampleSize: get(2), PQMaxIters: get(3), IVFMaxIters: get(4), NBits: get(5), Seed: 1}
 		if os.Getenv("RESONA_BENCH_INIT") == "pp" {
 			opts.IVFInit = 1
 		}
@@ -104,8 +104,8 @@ func TestSweep(t *testing.T) {
 			(stageCPU[StageEncode] - stageCPU[StagePQ]).Seconds(), (cpu0 + buildCPU - stageCPU[StageEncode]).Seconds())
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-		fmt.Printf("BUILD P=%d M=%d pqsample=%d pqiters=%d: %.1fs wall, %.1fs cpu (sample %.1fs ivf %.1fs/%d it pq %.1fs encode %.1fs) index %.1f MB maxrss %d MB\n",
-			len(ix.Partitions), ix.Codebook.M, opts.PQSampleSize, opts.PQMaxIters, build.Seconds(), buildCPU.Seconds(),
+		fmt.Printf("BUILD P=%d M=%d nbits=%d pqsample=%d pqiters=%d ivfiters=%d: %.1fs wall, %.1fs cpu (sample %.1fs ivf %.1fs/%d it pq %.1fs encode %.1fs) index %.1f MB maxrss %d MB\n",
+			len(ix.Partitions), ix.Codebook.M, ix.Codebook.NBits, opts.PQSampleSize, opts.PQMaxIters, opts.IVFMaxIters, build.Seconds(), buildCPU.Seconds(),
 			st.Sample.Seconds(), st.IVF.Seconds(), st.IVFIters, st.PQ.Seconds(), st.Encode.Seconds(),
 			float64(ix.memoryBytes())/1e6, ru.Maxrss/1024)
 		for _, np := range nprobes {
