@@ -1,6 +1,7 @@
 // Package filewriter writes Lance data files in file format 2.0 (footer
 // version 0.3), the format LanceDB 0.13 writes and every later LanceDB
-// still reads.
+// still reads, and, with Options.Version, in formats 2.1 and 2.2, what
+// LanceDB 0.39 (lance 12) writes and requires in the tables it creates.
 //
 // A Writer takes Arrow record batches and streams them to an io.Writer:
 // each column buffers incoming values until about Options.PageBytes (8 MiB,
@@ -27,6 +28,35 @@
 //   - struct: a header column holding one SimpleStruct page, followed by the
 //     child columns. Format 2.0 cannot store struct-level nulls: Lance drops
 //     them, Write refuses them with lanceerr.ErrUnsupported.
+//
+// # Formats 2.1 and 2.2
+//
+// Only leaf fields are columns (Result.Fields lists the leaf ids in
+// pre-order, Result.ColumnIndices numbers them 0, 1, …, as LanceDB 0.39
+// records them); struct validity travels down to the leaves as definition
+// levels, and pages carry a lance.encodings21.PageLayout. Each page takes
+// the simplest layout Lance itself would pick for it, with plain values:
+//
+//   - every value null (top-level fields): a constant layout with only the
+//     nullable layer and no buffers;
+//   - values of 256 bytes or more (fixed-size lists such as vectors from 64
+//     float32 on, long strings): full-zip. Fixed-width values are stored
+//     back to back, each after a control word of its definition level when
+//     the page has nulls; without nulls the page is the raw values.
+//     Variable-width values are a length (u32, u64 for the large types)
+//     and the bytes, for valid values only, plus a byte-packed index of
+//     where each row starts;
+//   - everything else: mini-blocks of at most 4096 values and about 8 KiB,
+//     a power of two per chunk but the last. Values are Flat (bits for
+//     booleans), Variable (offsets then bytes, 32-bit or 64-bit for the
+//     large types) or FixedSizeList over Flat; definition levels, when the
+//     page has nulls, are plain u16. Format 2.2 sets has_large_chunk: u32
+//     chunk metadata words and value-buffer sizes instead of u16.
+//
+// Lists and maps (repetition levels) and fixed-size lists with null items
+// are refused with lanceerr.ErrUnsupported; Lance's compression (bitpacking,
+// FSST, dictionaries, RLE, general compression) is not applied, which every
+// reader accepts but makes files larger than LanceDB's.
 //
 // Durability is the caller's business: the writer never calls Sync. The
 // commit layer decides when to fsync the file and its directory.

@@ -48,11 +48,14 @@ type Options struct {
 	// (DefaultPageBytes when 0).
 	PageBytes int64
 	// MaxPageBytes splits a single array larger than this over several
-	// pages (DefaultMaxPageBytes when 0).
+	// pages (DefaultMaxPageBytes when 0). 2.1+ files split such arrays into
+	// pages of about PageBytes instead.
 	MaxPageBytes int64
 	// SchemaMetadata is stored with the schema in the file descriptor. When
 	// nil the Arrow schema's metadata is used.
 	SchemaMetadata map[string][]byte
+	// Version selects the file format; the zero value writes 2.0.
+	Version Version
 }
 
 // Result describes a finished file, for the manifest's DataFile.
@@ -62,15 +65,16 @@ type Result struct {
 	// Bytes is the size of the file.
 	Bytes uint64
 	// Fields are the Lance field ids, in pre-order, and ColumnIndices the
-	// column holding each of them: DataFile.fields and column_indices.
+	// column holding each of them: DataFile.fields and column_indices. In
+	// 2.1+ files only leaf fields have columns and are listed.
 	Fields        []int32
 	ColumnIndices []int32
 	// NumColumns is the number of columns in the file.
 	NumColumns int
 }
 
-// Writer streams record batches into one Lance 2.0 file. It is not safe for
-// concurrent use.
+// Writer streams record batches into one Lance file (2.0, 2.1 or 2.2, as
+// Options.Version says). It is not safe for concurrent use.
 type Writer struct {
 	out          *bufio.Writer
 	pos          uint64
@@ -86,6 +90,10 @@ type Writer struct {
 	err          error
 	finished     bool
 	pad          [pageAlignment]byte
+	version      Version
+	// leafIDs are the Lance field ids of the leaves (2.1+ files only store
+	// leaves as columns).
+	leafIDs []int32
 }
 
 // New starts a file on w for record batches of the given schema. fields is
@@ -108,6 +116,10 @@ func New(w io.Writer, schema *arrow.Schema, fields []*pb.Field, opts Options) (*
 		pageBytes:    opts.PageBytes,
 		maxPageBytes: opts.MaxPageBytes,
 		metadata:     maps.Clone(opts.SchemaMetadata),
+		version:      opts.Version,
+	}
+	if err := opts.Version.check(); err != nil {
+		return nil, err
 	}
 	if fw.pageBytes <= 0 {
 		fw.pageBytes = DefaultPageBytes
@@ -126,8 +138,15 @@ func New(w io.Writer, schema *arrow.Schema, fields []*pb.Field, opts Options) (*
 		fw.pad[i] = padByte
 	}
 	col := 0
+	fi := 0
 	for _, f := range schema.Fields() {
-		e, err := fw.newFieldEncoder(f, &col)
+		var e fieldEncoder
+		var err error
+		if fw.version.structural() {
+			e, err = fw.newStructuralEncoder(f, &col, &fi)
+		} else {
+			e, err = fw.newFieldEncoder(f, &col)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -251,7 +270,7 @@ func (w *Writer) checkNulls(d arrow.ArrayData, fi *int) error {
 	case *arrow.StructType:
 		// Format 2.0 has no place for struct validity; Lance drops it, which
 		// would turn null rows into rows of null children. Refuse instead.
-		if nullCount(d) > 0 {
+		if nullCount(d) > 0 && !w.version.structural() {
 			return fmt.Errorf("%w: filewriter: struct field %q has null rows, which format 2.0 cannot store", lanceerr.ErrUnsupported, f.GetName())
 		}
 		for _, c := range d.Children() {
@@ -442,8 +461,9 @@ func (w *Writer) finish() (Result, error) {
 	tail = binary.LittleEndian.AppendUint64(tail, gboPos)
 	tail = binary.LittleEndian.AppendUint32(tail, uint32(1+len(w.globals)))
 	tail = binary.LittleEndian.AppendUint32(tail, uint32(len(w.columns)))
-	tail = binary.LittleEndian.AppendUint16(tail, footerMajor)
-	tail = binary.LittleEndian.AppendUint16(tail, footerMinor)
+	major, minor := w.version.footer()
+	tail = binary.LittleEndian.AppendUint16(tail, major)
+	tail = binary.LittleEndian.AppendUint16(tail, minor)
 	tail = append(tail, magic[:]...)
 	if err := w.write(tail); err != nil {
 		return Result{}, err
@@ -452,6 +472,14 @@ func (w *Writer) finish() (Result, error) {
 		return Result{}, fmt.Errorf("filewriter: flush: %w", err)
 	}
 	res := Result{Rows: w.rows, Bytes: w.pos, NumColumns: len(w.columns)}
+	if w.version.structural() {
+		// Only leaves have columns, in pre-order; parents are not listed.
+		for i, id := range w.leafIDs {
+			res.Fields = append(res.Fields, id)
+			res.ColumnIndices = append(res.ColumnIndices, int32(i))
+		}
+		return res, nil
+	}
 	for i, f := range w.fields {
 		res.Fields = append(res.Fields, f.GetId())
 		res.ColumnIndices = append(res.ColumnIndices, int32(i))

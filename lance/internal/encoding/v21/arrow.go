@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 )
 
@@ -24,7 +25,7 @@ func pathData(path []arrow.Field, nodes []levelNode, vals block, k int) (arrow.A
 	switch t := path[k].Type.(type) {
 	case *arrow.StructType:
 		st := arrow.StructOf(path[k+1])
-		return arrayData(st, n.slots, []*memory.Buffer{validity}, []arrow.ArrayData{child}, nulls), nil
+		return newData(st, n.slots, []*memory.Buffer{validity}, []arrow.ArrayData{child}, nulls), nil
 	case *arrow.ListType, *arrow.LargeListType, *arrow.MapType:
 		var offs *memory.Buffer
 		if _, large := t.(*arrow.LargeListType); large {
@@ -48,13 +49,13 @@ func pathData(path []arrow.Field, nodes []levelNode, vals block, k int) (arrow.A
 		default:
 			lt = arrow.ListOfField(path[k+1])
 		}
-		return arrayData(lt, n.slots, []*memory.Buffer{validity, offs}, []arrow.ArrayData{child}, nulls), nil
+		return newData(lt, n.slots, []*memory.Buffer{validity, offs}, []arrow.ArrayData{child}, nulls), nil
 	}
 	return nil, unsupportedf("nested type %s", path[k].Type)
 }
 
-func arrayData(t arrow.DataType, n int, bufs []*memory.Buffer, children []arrow.ArrayData, nulls int) arrow.ArrayData {
-	return newData(t, n, bufs, children, nulls)
+func newData(t arrow.DataType, n int, bufs []*memory.Buffer, children []arrow.ArrayData, nulls int) arrow.ArrayData {
+	return array.NewData(t, n, bufs, children, nulls, 0)
 }
 
 func validityBuffer(b *bitmapBuilder) (*memory.Buffer, int) {
@@ -136,8 +137,8 @@ func leafData(t arrow.DataType, vals block, n int, validity *memory.Buffer, null
 		if vals.zero {
 			child = newData(tt.Elem(), items, []*memory.Buffer{nil, zeroBuf((items*itemBits + 7) / 8)}, nil, 0)
 		} else {
-			if vals.variable() || len(vals.data)*8 < items*itemBits {
-				return nil, corruptf("%d bytes for %d items of %s", len(vals.data), items, tt.Elem())
+			if vals.variable() || vals.bitsPer*vals.dim != dim*itemBits || len(vals.data)*8 < items*itemBits {
+				return nil, corruptf("%d-bit values (%d bytes) for %d x %s", vals.bitsPer*vals.dim, len(vals.data), n, t)
 			}
 			var cv *memory.Buffer
 			cnulls := 0
@@ -160,8 +161,8 @@ func leafData(t arrow.DataType, vals block, n int, validity *memory.Buffer, null
 	if vals.zero {
 		return newData(t, n, []*memory.Buffer{validity, zeroBuf(need)}, nil, nulls), nil
 	}
-	if vals.variable() || len(vals.data) < need {
-		return nil, corruptf("%d bytes for %d values of %s", len(vals.data), n, t)
+	if vals.variable() || vals.bitsPer*vals.dim != bitsPer || len(vals.data) < need {
+		return nil, corruptf("%d-bit values (%d bytes) for %d x %s", vals.bitsPer*vals.dim, len(vals.data), n, t)
 	}
 	return newData(t, n, []*memory.Buffer{validity, memory.NewBufferBytes(vals.data[:need])}, nil, nulls), nil
 }

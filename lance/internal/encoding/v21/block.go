@@ -1,9 +1,6 @@
 package v21
 
-import (
-	"encoding/binary"
-	"math/bits"
-)
+import "encoding/binary"
 
 // block is decoded column data before it becomes Arrow: either n fixed-width
 // values of dim items of bitsPer bits each (bitsPer 1 is an LSB bitmap), or n
@@ -202,11 +199,4 @@ func widenToU16(b block) ([]uint16, error) {
 		}
 	}
 	return out, nil
-}
-
-func log2Exact(v uint64) (int, bool) {
-	if v == 0 || v&(v-1) != 0 {
-		return 0, false
-	}
-	return bits.TrailingZeros64(v), true
 }

@@ -271,6 +271,7 @@ func decodeLeaf(ctx context.Context, src page.Source, path []arrow.Field, col pa
 		}
 	}
 	cache := map[int]arrow.Array{}
+	layouts := layoutCache{}
 	defer func() {
 		for _, a := range cache {
 			a.Release()
@@ -312,12 +313,14 @@ func decodeLeaf(ctx context.Context, src page.Source, path []arrow.Field, col pa
 			var piece arrow.Array
 			if a, ok := cache[sp.idx]; ok {
 				piece = array.NewSlice(a, int64(at-sp.start), int64(stop-sp.start))
-			} else if direct, ok, err := directPage(ctx, src, path, isList, pg, at-sp.start, stop-sp.start, wanted[sp.idx]*8 <= pg.NumRows); err != nil {
+			} else if l, err := layouts.get(sp.idx, pg); err != nil {
+				return nil, fmt.Errorf("page %d: %w", sp.idx, err)
+			} else if direct, ok, err := directPage(ctx, src, path, isList, pg, l, at-sp.start, stop-sp.start, wanted[sp.idx]*8 <= pg.NumRows); err != nil {
 				return nil, fmt.Errorf("page %d: %w", sp.idx, err)
 			} else if ok {
 				piece = direct
 			} else {
-				a, err := decodePage(ctx, src, path, isList, pg)
+				a, err := decodePageLayout(ctx, src, path, isList, pg, l)
 				if err != nil {
 					return nil, fmt.Errorf("page %d: %w", sp.idx, err)
 				}
@@ -371,12 +374,31 @@ func parseLayout(pg *page.Page) (*pb.PageLayout, error) {
 	return &l, nil
 }
 
+// layoutCache keeps the parsed layouts of the pages one call touches.
+type layoutCache map[int]*pb.PageLayout
+
+func (c layoutCache) get(idx int, pg *page.Page) (*pb.PageLayout, error) {
+	if l, ok := c[idx]; ok {
+		return l, nil
+	}
+	l, err := parseLayout(pg)
+	if err != nil {
+		return nil, err
+	}
+	c[idx] = l
+	return l, nil
+}
+
 // decodePage decodes a whole page into Arrow data of the path's skeleton.
 func decodePage(ctx context.Context, src page.Source, path []arrow.Field, isList []bool, pg *page.Page) (arrow.Array, error) {
 	l, err := parseLayout(pg)
 	if err != nil {
 		return nil, err
 	}
+	return decodePageLayout(ctx, src, path, isList, pg, l)
+}
+
+func decodePageLayout(ctx context.Context, src page.Source, path []arrow.Field, isList []bool, pg *page.Page, l *pb.PageLayout) (arrow.Array, error) {
 	bufs, err := src.ReadRanges(ctx, pg.Buffers)
 	if err != nil {
 		return nil, err
@@ -417,11 +439,7 @@ func decodePage(ctx context.Context, src page.Source, path []arrow.Field, isList
 // without levels and constant pages without levels.
 // With few rows wanted from the page (sparse), other layouts that locate
 // rows are decoded partially (partialPage).
-func directPage(ctx context.Context, src page.Source, path []arrow.Field, isList []bool, pg *page.Page, a, b uint64, sparse bool) (arrow.Array, bool, error) {
-	l, err := parseLayout(pg)
-	if err != nil {
-		return nil, false, err
-	}
+func directPage(ctx context.Context, src page.Source, path []arrow.Field, isList []bool, pg *page.Page, l *pb.PageLayout, a, b uint64, sparse bool) (arrow.Array, bool, error) {
 	if c := l.GetConstantLayout(); c != nil && len(pg.Buffers) == 0 {
 		return directConstant(path, c, pg, a, b)
 	}

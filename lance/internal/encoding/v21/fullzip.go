@@ -6,16 +6,6 @@ import (
 	pb "github.com/resona-go/resona/lance/internal/pb/enc21"
 )
 
-// leafPage is one decoded page of a leaf column: its repetition and
-// definition levels (nil when absent) and its visible values.
-type leafPage struct {
-	layers  []pb.RepDefLayer
-	numRows uint64
-	rep     []uint16
-	def     []uint16
-	vals    block
-}
-
 // ControlWordSize is the byte width of a full-zip control word holding
 // bitsRep repetition bits above bitsDef definition bits.
 func ControlWordSize(bitsRep, bitsDef uint32) int {

@@ -131,7 +131,7 @@ func FuzzPage(f *testing.F) {
 		sizes []int
 	}
 	var targets []target
-	for _, name := range []string{"prims", "strings", "nested", "vectors", "more"} {
+	for _, name := range []string{"prims", "strings", "nested", "vectors", "more", "fz"} {
 		data, err := os.ReadFile("testdata/" + name + ".lance")
 		if err != nil {
 			f.Fatal(err)
@@ -245,10 +245,12 @@ func FuzzLayout(f *testing.F) {
 		if err == nil {
 			a.Release()
 		}
-		if d, ok, err := directPage(context.Background(), src, path, isList, &pg, uint64(rows)/3, uint64(rows)/2, true); err == nil && ok {
-			d.Release()
-		} else {
-			mustBeCorrupt(t, err)
+		if l, err := parseLayout(&pg); err == nil {
+			if d, ok, err := directPage(context.Background(), src, path, isList, &pg, l, uint64(rows)/3, uint64(rows)/2, true); err == nil && ok {
+				d.Release()
+			} else {
+				mustBeCorrupt(t, err)
+			}
 		}
 	})
 }

@@ -122,11 +122,11 @@ func moreSchema(small bool) []arrow.Field {
 
 // fullZipListSchema has lists of large values: full-zip pages with
 // repetition and definition in their control words.
-func fullZipListSchema() []arrow.Field {
+func fullZipListSchema(dim int32) []arrow.Field {
 	item := func(t arrow.DataType) arrow.Field { return nullable("item", t) }
 	return []arrow.Field{
 		nullable("lstr", arrow.ListOfField(item(arrow.BinaryTypes.String))),
-		nullable("lvec", arrow.ListOfField(item(arrow.FixedSizeListOfField(128, item(arrow.PrimitiveTypes.Float32))))),
+		nullable("lvec", arrow.ListOfField(item(arrow.FixedSizeListOfField(dim, item(arrow.PrimitiveTypes.Float32))))),
 		nullable("st_long", arrow.StructOf(nullable("t", arrow.BinaryTypes.String), nullable("k", arrow.PrimitiveTypes.Int32))),
 	}
 }
@@ -134,6 +134,7 @@ func fullZipListSchema() []arrow.Field {
 var fixtureSchemas = map[string]func() []arrow.Field{
 	"prims": primsSchema, "strings": stringsSchema, "nested": nestedSchema, "vectors": vectorsSchema,
 	"more": func() []arrow.Field { return moreSchema(true) },
+	"fz":   func() []arrow.Field { return fullZipListSchema(64) },
 }
 
 func TestLanceDBFixtures(t *testing.T) {
@@ -152,11 +153,12 @@ func TestLanceDBLarge(t *testing.T) {
 	if dir == "" {
 		t.Skip("RESONA_V21_LARGE not set")
 	}
-	large := map[string]func() []arrow.Field{"pages": pagesSchema, "fz": fullZipListSchema}
+	large := map[string]func() []arrow.Field{"pages": pagesSchema}
 	for k, v := range fixtureSchemas {
 		large[k] = v
 	}
 	large["more"] = func() []arrow.Field { return moreSchema(false) }
+	large["fz"] = func() []arrow.Field { return fullZipListSchema(128) }
 	for name, schema := range large {
 		if _, err := os.Stat(dir + "/" + name + ".lance"); err != nil {
 			continue

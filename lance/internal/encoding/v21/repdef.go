@@ -15,6 +15,16 @@ import (
 // r innermost list layers; r equal to the number of list layers starts a
 // new row.
 
+// leafPage is one decoded page of a leaf column: its repetition and
+// definition levels (nil when absent) and its visible values.
+type leafPage struct {
+	layers  []pb.RepDefLayer
+	numRows uint64
+	rep     []uint16
+	def     []uint16
+	vals    block
+}
+
 // levelNode is the unravelled structure of one path node over a page.
 type levelNode struct {
 	list    bool

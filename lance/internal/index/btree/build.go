@@ -51,7 +51,7 @@ func Build(ctx context.Context, store storage.Store, m *format.Manifest, column,
 		frags.Add(uint32(frag.ID))
 	}
 	id := uuid.New()
-	files, err := writeSegment(ctx, store, SegmentDir(id), e, opts)
+	files, err := writeSegment(ctx, store, SegmentDir(id), e, opts.Files.resolve(m.DataStorageVersion), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func readColumn(ctx context.Context, store storage.Store, frag *format.Fragment,
 // copy lives under a new uuid; the returned entry keeps seg's name, fields,
 // dataset version and fragment bitmap, which the Rewrite commit replaces
 // (commit.RewrittenIndex with OldID seg.UUID, NewID the new uuid and Files
-// the returned files). Segments in legacy files are rewritten as 2.0 files.
+// the returned files). With FilesAuto the copy keeps the segment's file format.
 func Remap(ctx context.Context, store storage.Store, seg *format.Index, mapping func(addr uint64) (newAddr uint64, keep bool), opts Options) (*pb.IndexMetadata, error) {
 	ix, err := Open(ctx, store, seg)
 	if err != nil {
@@ -155,7 +155,14 @@ func Remap(ctx context.Context, store storage.Store, seg *format.Index, mapping 
 		}
 	}
 	id := uuid.New()
-	files, err := writeSegment(ctx, store, SegmentDir(id), e, opts)
+	ff := opts.Files
+	if ff == FilesAuto {
+		ff = FilesV2
+		if _, legacy := ix.data.(*legacyTable); legacy {
+			ff = FilesLegacy
+		}
+	}
+	files, err := writeSegment(ctx, store, SegmentDir(id), e, ff, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -25,8 +25,17 @@
 // whose fragment has a deletion-file entry for them, or whose fragment is no
 // longer in the manifest.
 //
-// Build scans a column of a table's live rows and writes a new segment in
-// format 2.0 with the file names, column names, schema metadata and manifest
-// entry LanceDB writes; the returned pb.IndexMetadata goes into a
+// Segments finds the BTREE segments of a column in a manifest; Open loads
+// one. Build scans a column of a table's live rows and writes a new segment
+// with the file names, column names, schema metadata and manifest entry
+// LanceDB writes; the returned pb.IndexMetadata goes into a
 // commit.CreateIndex transaction. Remap rewrites a segment for compaction.
+//
+// Which files to write was settled by experiment (interop_test.go): LanceDB
+// 0.39 reads BTREE segments in 2.0 files and in legacy files; LanceDB 0.13
+// reads only legacy files (on 2.0 files its BTREE loader panics with "v2
+// format has no concept of row groups"). Options.Files therefore defaults to
+// legacy files on tables of data storage version 2.0 (what LanceDB 0.13
+// creates) and to 2.0 files on newer tables, which LanceDB 0.13 cannot open
+// anyway.
 package btree

@@ -193,8 +193,8 @@ func (ix *Index) Covers(fragmentID uint32) bool {
 
 // pageRows maps a page number to its row range in page_data.
 func (ix *Index) pageRows(page uint32) (start, end uint64, err error) {
-	if s, e, ok := ix.data.batchRange(page); ok {
-		return s, e, nil
+	if s, e, batched, err := ix.data.batchRange(page); batched || err != nil {
+		return s, e, err
 	}
 	n := ix.data.numRows()
 	start = uint64(page) * ix.batchSize

@@ -114,7 +114,7 @@ func openLegacy(r io.ReaderAt, size int64, path string) (*legacyTable, error) {
 		t.ids = append(t.ids, sch.Fields[i].ID)
 	}
 	t.offsets = md.BatchOffsets
-	if len(t.offsets) == 1 || len(t.offsets) > 0 && t.offsets[0] != 0 {
+	if len(t.offsets) > 0 && t.offsets[0] != 0 {
 		return nil, t.corrupt("batch offsets %v do not start a sequence at 0", t.offsets[:1])
 	}
 	for i := 1; i < len(t.offsets); i++ {
@@ -161,13 +161,11 @@ func (t *legacyTable) numRows() uint64 {
 	return uint64(t.offsets[len(t.offsets)-1])
 }
 
-func (t *legacyTable) batchRange(b uint32) (uint64, uint64, bool) {
-	if int(b) >= t.numBatches() {
-		// An out-of-range page yields an empty range rather than a
-		// fallback to fixed-size pages.
-		return 0, 0, true
+func (t *legacyTable) batchRange(b uint32) (uint64, uint64, bool, error) {
+	if int64(b) >= int64(t.numBatches()) {
+		return 0, 0, true, t.corrupt("no record batch %d (the file has %d)", b, t.numBatches())
 	}
-	return uint64(t.offsets[b]), uint64(t.offsets[b+1]), true
+	return uint64(t.offsets[b]), uint64(t.offsets[b+1]), true, nil
 }
 
 // readRange decodes rows [start, end) of field i, batch by batch.
@@ -228,7 +226,7 @@ func (t *legacyTable) readBatch(i, b int) (arrow.Array, error) {
 		return t.readBinary(f, pg, rows)
 	}
 	fw, ok := f.Type.(arrow.FixedWidthDataType)
-	if !ok || f.Type.ID() == arrow.BOOL || fw.BitWidth()%8 != 0 {
+	if !ok || f.Type.ID() == arrow.BOOL || fw.BitWidth() == 0 || fw.BitWidth()%8 != 0 {
 		return nil, fmt.Errorf("%w: %s: legacy %s column %q", lanceerr.ErrUnsupported, t.path, f.Type, f.Name)
 	}
 	width := int64(fw.BitWidth() / 8)

@@ -22,8 +22,9 @@ type table interface {
 	// readRange decodes rows [start, end) of top-level field i.
 	readRange(ctx context.Context, i int, start, end uint64) (arrow.Array, error)
 	// batchRange returns the rows of record batch b when the file has
-	// record batches (legacy files), ok=false otherwise.
-	batchRange(b uint32) (start, end uint64, ok bool)
+	// record batches (legacy files), batched=false otherwise. A batch the
+	// file does not have is ErrCorrupt.
+	batchRange(b uint32) (start, end uint64, batched bool, err error)
 }
 
 // openTable opens an index file, choosing the reader by the footer version.
@@ -95,10 +96,10 @@ func openV2(ctx context.Context, f storage.File, path string) (*v2Table, error) 
 	return t, nil
 }
 
-func (t *v2Table) fields() []arrow.Field                    { return t.flds }
-func (t *v2Table) metadata() map[string]string              { return t.meta }
-func (t *v2Table) numRows() uint64                          { return t.rd.NumRows() }
-func (t *v2Table) batchRange(uint32) (uint64, uint64, bool) { return 0, 0, false }
+func (t *v2Table) fields() []arrow.Field                           { return t.flds }
+func (t *v2Table) metadata() map[string]string                     { return t.meta }
+func (t *v2Table) numRows() uint64                                 { return t.rd.NumRows() }
+func (t *v2Table) batchRange(uint32) (uint64, uint64, bool, error) { return 0, 0, false, nil }
 
 func (t *v2Table) readRange(ctx context.Context, i int, start, end uint64) (arrow.Array, error) {
 	return t.rd.ReadRange(ctx, t.flds[i], t.cols[i], start, end)

@@ -2,6 +2,7 @@ package btree
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -60,7 +61,7 @@ func kindOf(dt arrow.DataType) (kind, error) {
 
 // errNoMatch marks a query value that no row of the column can equal (a
 // negative number against an unsigned column, a fraction against integers).
-var errNoMatch = fmt.Errorf("value outside the column's domain")
+var errNoMatch = errors.New("value outside the column's domain")
 
 // queryKey converts a caller's value to the column's key. Accepted: string
 // and []byte for string/binary columns; any Go integer or float for numeric

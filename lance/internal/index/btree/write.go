@@ -29,6 +29,37 @@ type Options struct {
 	BatchSize uint64
 	// Now gives created_at (time.Now when nil).
 	Now func() time.Time
+	// Files selects the file format of the segment (FilesAuto when 0).
+	Files FileFormat
+}
+
+// FileFormat is the file format an index segment is written in.
+type FileFormat int
+
+const (
+	// FilesAuto writes legacy files for tables of data storage version 2.0
+	// or older (tables LanceDB 0.13 may open) and 2.0 files otherwise.
+	// Remap keeps the format of the segment it rewrites.
+	FilesAuto FileFormat = iota
+	// FilesV2 writes Lance 2.0 files. LanceDB 0.39 reads them; LanceDB 0.13
+	// fails on them ("v2 format has no concept of row groups").
+	FilesV2
+	// FilesLegacy writes legacy v1 files as LanceDB 0.13 does; LanceDB 0.13
+	// and 0.39 read them. Numeric columns with nulls cannot be stored
+	// (lanceerr.ErrUnsupported), and an empty string reads back as null.
+	FilesLegacy
+)
+
+// resolve picks the format for a table of the given data storage version.
+func (f FileFormat) resolve(dataStorageVersion string) FileFormat {
+	if f != FilesAuto {
+		return f
+	}
+	switch dataStorageVersion {
+	case "", "0.1", "0.2", "0.3", "2.0":
+		return FilesLegacy
+	}
+	return FilesV2
 }
 
 func (o Options) batchSize() uint64 {
@@ -122,7 +153,7 @@ func (e *entries) sort() {
 
 // writeSegment sorts the entries and writes page_data.lance and
 // page_lookup.lance (format 2.0) under dir, returning the files and sizes.
-func writeSegment(ctx context.Context, store storage.Store, dir string, e *entries, opts Options) ([]*pb.IndexFile, error) {
+func writeSegment(ctx context.Context, store storage.Store, dir string, e *entries, files FileFormat, opts Options) ([]*pb.IndexFile, error) {
 	e.sort()
 	mem := memory.DefaultAllocator
 	bs := opts.batchSize()
@@ -145,9 +176,9 @@ func writeSegment(ctx context.Context, store storage.Store, dir string, e *entri
 		{Name: "values", Type: e.dt, Nullable: true},
 		{Name: "ids", Type: arrow.PrimitiveTypes.Uint64},
 	}, nil)
-	dataRec := array.NewRecord(dataSchema, []arrow.Array{values, ids}, int64(len(e.refs)))
+	dataRec := array.NewRecordBatch(dataSchema, []arrow.Array{values, ids}, int64(len(e.refs)))
 	defer dataRec.Release()
-	dataBytes, err := writeFile(ctx, dataSchema, dataRec, nil)
+	dataBytes, err := writeFile(ctx, files, bs, dataSchema, dataRec, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -194,9 +225,10 @@ func writeSegment(ctx context.Context, store storage.Store, dir string, e *entri
 		{Name: "null_count", Type: arrow.PrimitiveTypes.Uint32},
 		{Name: "page_idx", Type: arrow.PrimitiveTypes.Uint32},
 	}, nil)
-	lookupRec := array.NewRecord(lookupSchema, []arrow.Array{mins, maxs, nullArr, pageArr}, int64(mins.Len()))
+	lookupRec := array.NewRecordBatch(lookupSchema, []arrow.Array{mins, maxs, nullArr, pageArr}, int64(mins.Len()))
 	defer lookupRec.Release()
-	lookupBytes, err := writeFile(ctx, lookupSchema, lookupRec, map[string][]byte{
+	// Lance reads the lookup table as one record batch.
+	lookupBytes, err := writeFile(ctx, files, max(uint64(mins.Len()), 1), lookupSchema, lookupRec, map[string][]byte{
 		batchSizeKey:        []byte(strconv.FormatUint(bs, 10)),
 		rangePartitionedKey: []byte("false"),
 	})
@@ -204,7 +236,7 @@ func writeSegment(ctx context.Context, store storage.Store, dir string, e *entri
 		return nil, err
 	}
 
-	files := []*pb.IndexFile{
+	written := []*pb.IndexFile{
 		{Path: PagesFileName, SizeBytes: uint64(len(dataBytes))},
 		{Path: LookupFileName, SizeBytes: uint64(len(lookupBytes))},
 	}
@@ -215,11 +247,15 @@ func writeSegment(ctx context.Context, store storage.Store, dir string, e *entri
 	if err := store.Put(ctx, dir+"/"+LookupFileName, lookupBytes); err != nil {
 		return nil, err
 	}
-	return files, nil
+	return written, nil
 }
 
-// writeFile encodes one record batch as a Lance 2.0 file.
-func writeFile(ctx context.Context, schema *arrow.Schema, rec arrow.Record, meta map[string][]byte) ([]byte, error) {
+// writeFile encodes one record batch as a Lance file of the given format;
+// legacy files get record batches of batchSize rows (the BTREE pages).
+func writeFile(ctx context.Context, files FileFormat, batchSize uint64, schema *arrow.Schema, rec arrow.RecordBatch, meta map[string][]byte) ([]byte, error) {
+	if files == FilesLegacy {
+		return writeLegacyFile(rec, batchSize, meta)
+	}
 	ls, err := format.SchemaFromArrow(schema, 0)
 	if err != nil {
 		return nil, err

@@ -85,10 +85,6 @@ type Params struct {
 	Init      kmeans.Init
 	Seed      uint64
 	Workers   int // ≤ 0 means GOMAXPROCS
-	// Metric the codes will be scored with: L2 (also for cosine, after
-	// normalising) or dot. Training itself always clusters by L2, as Lance's
-	// PQ training of L2 and dot codebooks does.
-	Metric linalg.Metric
 	// Progress, if set, is called once per trained sub-vector with the
 	// number of sub-vectors done so far; calls may come from any goroutine
 	// but never concurrently.
@@ -96,8 +92,9 @@ type Params struct {
 }
 
 // Train learns a codebook from the rows of data (n × dim floats; residuals
-// for L2 and cosine, raw vectors for dot). The sub-vectors are trained in
-// parallel, each k-means on one goroutine.
+// for L2 and cosine, raw vectors for dot). Sub-vectors are clustered by L2
+// whatever the index metric, as Lance trains its PQ codebooks, in parallel,
+// each k-means on one goroutine.
 func Train(ctx context.Context, data []float32, dim int, p Params) (*Codebook, error) {
 	nbits := p.NBits
 	if nbits == 0 {

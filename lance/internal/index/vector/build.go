@@ -179,11 +179,9 @@ func Build(ctx context.Context, src Source, opts BuildOptions) (*Index, *BuildSt
 			return nil, nil, err
 		}
 	}
-	sample = nil
 	cb, err := pq.Train(ctx, pqData, dim, pq.Params{
 		M: o.SubVectors, NBits: o.NBits, SampleSize: o.PQSampleSize,
 		MaxIters: o.PQMaxIters, Seed: o.Seed + 4, Workers: o.Workers,
-		Metric: ivf.SearchMetric(o.Metric),
 		Progress: func(done, total int) {
 			report(Event{Stage: StagePQ, Step: done, Total: total})
 		},
@@ -191,7 +189,6 @@ func Build(ctx context.Context, src Source, opts BuildOptions) (*Index, *BuildSt
 	if err != nil {
 		return nil, nil, err
 	}
-	pqData = nil
 	stats.PQ = time.Since(t0)
 
 	// Pass 2: assign and encode every row.
@@ -199,6 +196,10 @@ func Build(ctx context.Context, src Source, opts BuildOptions) (*Index, *BuildSt
 	ix := &Index{Metric: o.Metric, Dim: dim, Centroids: km.Centroids, Codebook: cb,
 		Partitions: make([]Partition, o.Partitions)}
 	rowCodes := make([][]byte, o.Partitions) // row-major until transposed
+	assigner, err := kmeans.NewAssigner(ivf.SearchMetric(o.Metric), km.Centroids, dim)
+	if err != nil {
+		return nil, nil, err
+	}
 	done := 0
 	var buf []float32
 	err = src.Scan(ctx, func(b Batch) error {
@@ -211,9 +212,12 @@ func Build(ctx context.Context, src Source, opts BuildOptions) (*Index, *BuildSt
 		if o.Metric == linalg.MetricCosine {
 			normalizeRows(buf, dim)
 		}
-		parts, err := ivf.Assign(ctx, o.Metric, km.Centroids, dim, buf, o.Workers)
+		parts, dists, err := assigner.Assign(ctx, buf, o.Workers)
 		if err != nil {
 			return err
+		}
+		for _, d := range dists {
+			ix.Loss += float64(d)
 		}
 		if ivf.UsesResidual(o.Metric) {
 			for i, p := range parts {

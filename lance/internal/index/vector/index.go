@@ -20,6 +20,9 @@ type Index struct {
 	Codebook  *pq.Codebook // trained on residuals for L2 and cosine, on vectors for dot
 	// Partitions hold the rows of each centroid, in order.
 	Partitions []Partition
+	// Loss is the summed distance of every row to its centroid, which
+	// Lance records in the IVF message; informational only.
+	Loss float64
 
 	once     sync.Once
 	prepErr  error

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/resona-go/resona/lance/internal/index/kmeans"
 	"github.com/resona-go/resona/lance/internal/knn"
 	"github.com/resona-go/resona/lance/internal/linalg"
 )
@@ -30,11 +31,11 @@ import (
 //
 //	RESONA_BENCH_N        rows used (a prefix; default all)
 //	RESONA_BENCH_DIM      dimension (default 1024)
-//	RESONA_BENCH_CONFIGS  builds as partitions:subvectors[:pqsample[:pqiters[:ivfiters[:nbits]]]],
+//	RESONA_BENCH_CONFIGS  builds as partitions:subvectors[:pqsample[:pqiters[:ivfiters[:nbits[:pp]]]]],
 //	                      comma separated (default "0:0", the defaults)
 //	RESONA_BENCH_NPROBES  comma-separated nprobes (default "10,20,40")
 //	RESONA_BENCH_REFINE   comma-separated refine factors (default "0,5,10,20")
-//	RESONA_BENCH_INIT     "pp" for k-means++ IVF seeding
+//	RESONA_BENCH_INIT     "pp" for k-means++ IVF seeding in every build (pp = 1 does it for one)
 //
 // Figures are printed, never asserted: wall-clock time depends on the machine.
 func TestSweep(t *testing.T) {
@@ -77,8 +78,8 @@ func TestSweep(t *testing.T) {
 		}
 		opts := BuildOptions{Metric: linalg.MetricCosine, Partitions: get(0), SubVectors: get(1),
 			PQSampleSize: get(2), PQMaxIters: get(3), IVFMaxIters: get(4), NBits: get(5), Seed: 1}
-		if os.Getenv("RESONA_BENCH_INIT") == "pp" {
-			opts.IVFInit = 1
+		if os.Getenv("RESONA_BENCH_INIT") == "pp" || get(6) == 1 {
+			opts.IVFInit = kmeans.InitPlusPlus
 		}
 		stageCPU := map[Stage]time.Duration{}
 		var lastStage Stage
@@ -104,8 +105,8 @@ func TestSweep(t *testing.T) {
 			(stageCPU[StageEncode] - stageCPU[StagePQ]).Seconds(), (cpu0 + buildCPU - stageCPU[StageEncode]).Seconds())
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-		fmt.Printf("BUILD P=%d M=%d nbits=%d pqsample=%d pqiters=%d ivfiters=%d: %.1fs wall, %.1fs cpu (sample %.1fs ivf %.1fs/%d it pq %.1fs encode %.1fs) index %.1f MB maxrss %d MB\n",
-			len(ix.Partitions), ix.Codebook.M, ix.Codebook.NBits, opts.PQSampleSize, opts.PQMaxIters, opts.IVFMaxIters, build.Seconds(), buildCPU.Seconds(),
+		fmt.Printf("BUILD P=%d M=%d nbits=%d pqsample=%d pqiters=%d ivfiters=%d init=%d: %.1fs wall, %.1fs cpu (sample %.1fs ivf %.1fs/%d it pq %.1fs encode %.1fs) index %.1f MB maxrss %d MB\n",
+			len(ix.Partitions), ix.Codebook.M, ix.Codebook.NBits, opts.PQSampleSize, opts.PQMaxIters, opts.IVFMaxIters, opts.IVFInit, build.Seconds(), buildCPU.Seconds(),
 			st.Sample.Seconds(), st.IVF.Seconds(), st.IVFIters, st.PQ.Seconds(), st.Encode.Seconds(),
 			float64(ix.memoryBytes())/1e6, ru.Maxrss/1024)
 		for _, np := range nprobes {

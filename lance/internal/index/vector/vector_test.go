@@ -269,3 +269,39 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("DefaultPartitions(150000) = %d", got)
 	}
 }
+
+// TestConcurrentSearch shares one index between goroutines, as a dataset
+// serving queries would; run under -race it checks the lazy preparation.
+func TestConcurrentSearch(t *testing.T) {
+	const dim = 16
+	data, queries := clustered(1200, 8, dim, 6, 7)
+	ix, _, err := Build(context.Background(), SliceSource(data, dim, nil, 0), BuildOptions{
+		Metric: linalg.MetricCosine, Partitions: 6, SubVectors: 4, NBits: 4, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A fresh model holding the same parts has not been prepared yet.
+	fresh := &Index{Metric: ix.Metric, Dim: ix.Dim, Centroids: ix.Centroids, Codebook: ix.Codebook, Partitions: ix.Partitions}
+	want := make([][]knn.Neighbor, 8)
+	for qi := range want {
+		want[qi], err = ix.Search(context.Background(), queries[qi*dim:(qi+1)*dim], SearchParams{K: 5, RefineFactor: 4}, fetchFrom(data, dim))
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make(chan error, 8)
+	for qi := range 8 {
+		go func() {
+			got, err := fresh.Search(context.Background(), queries[qi*dim:(qi+1)*dim], SearchParams{K: 5, RefineFactor: 4}, fetchFrom(data, dim))
+			if err == nil && !slices.Equal(got, want[qi]) {
+				err = errors.New("results differ from the serial search")
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -2,9 +2,12 @@
 //   node lancedb.mjs <lancedb install dir> create <db dir> <rows> [index]
 //     creates table "embeddings" (id utf8 with nulls and a duplicate, vector)
 //     and, with "index", LanceDB's own BTREE on id.
+//   node lancedb.mjs <lancedb install dir> optimize <db dir>
+//     adds 100 rows (ids new-0 … new-99), deletes doc-10 and new-3, and runs
+//     optimize (compaction, index update).
 //   node lancedb.mjs <lancedb install dir> query <db dir> <ids json>
 //     prints, as JSON, the index list and stats, the plan of an id filter and
-//     the row ids LanceDB returns for each id (and for "null").
+//     the row ids LanceDB returns for each id (and for "null" and two ranges).
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -25,6 +28,16 @@ if (mode === "create") {
     await tbl.createIndex("id", { config: lancedb.Index.btree() });
   }
   console.log(JSON.stringify({ version: await tbl.version() }));
+} else if (mode === "optimize") {
+  // Appends rows with new ids, deletes some old ones, then lets LanceDB
+  // compact and bring its indexes up to date.
+  const tbl = await db.openTable("embeddings");
+  const rows = [];
+  for (let i = 0; i < 100; i++) rows.push({ id: `new-${i}`, vector: [i, i] });
+  await tbl.add(rows);
+  await tbl.delete("id = 'doc-10' OR id = 'new-3'");
+  await tbl.optimize();
+  console.log(JSON.stringify({ version: await tbl.version() }));
 } else if (mode === "query") {
   const tbl = await db.openTable("embeddings");
   const out = { indices: [], plans: {}, results: {} };
@@ -37,6 +50,8 @@ if (mode === "create") {
   }
   const filters = JSON.parse(arg).map((id) => [id, `id = '${id}'`]);
   filters.push(["null", "id IS NULL"]);
+  filters.push(["range:doc-2:doc-3", "id >= 'doc-2' AND id < 'doc-3'"]);
+  filters.push(["range:doc-99:", "id > 'doc-99'"]);
   for (const [id, where] of filters) {
     const rows = await tbl.query().where(where).withRowId().select(["id"]).toArray();
     out.results[id] = rows.map((r) => Number(r._rowid)).sort((a, b) => a - b);
