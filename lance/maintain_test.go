@@ -118,6 +118,20 @@ func TestMaintenanceWithBTree(t *testing.T) {
 	// The remapped index finds rows at their new addresses.
 	checkBTreeLookup(t, cur, "k30", "k6", "n1", "k13")
 
+	// Optimize brings the BTREE up to date with the upserted rows.
+	nd, ores, err := cur.Optimize(ctx, OptimizeOptions{CleanupOlderThan: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(nd)
+	if fmt.Sprint(ores.IndexesRebuilt) != "[id_idx]" {
+		t.Errorf("optimize rebuilt %v, want [id_idx]", ores.IndexesRebuilt)
+	}
+	if st, err = cur.IndexStatistics(ctx, "id_idx"); err != nil || st.UnindexedRows != 0 || st.IndexedRows != uint64(len(model)) {
+		t.Errorf("index statistics after optimize %+v, %v", st, err)
+	}
+	checkBTreeLookup(t, cur, "n1", "k6")
+
 	cs, err := cur.CleanupOldVersions(ctx, CleanupOptions{RetainVersions: 1, DeleteUnverified: true})
 	if err != nil {
 		t.Fatal(err)

@@ -79,20 +79,23 @@ func TestInteropWriteLanceDBTable(t *testing.T) {
 			expectContent(model, up)
 			sameContent(t, tableContent(t, d3), model)
 
-			final := d3
-			if d3.DataStorageVersion() == "2.0" {
-				d4, met, err := d3.Compact(ctx, CompactionOptions{})
-				if err != nil {
-					t.Fatal(err)
+			checkIndexStats(ctx, t, h, v, dir, sum.Table, d3)
+			final, ores, err := d3.Optimize(ctx, OptimizeOptions{CleanupOlderThan: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer final.Close()
+			t.Logf("optimize: %+v", ores)
+			for _, s := range ores.Compaction.Skipped {
+				if !strings.Contains(s.Reason, "IVF_PQ") {
+					t.Errorf("compaction skipped %v: %s", s.Fragments, s.Reason)
 				}
-				defer d4.Close()
-				t.Logf("compaction: %+v", met)
-				for _, s := range met.Skipped {
-					if !strings.Contains(s.Reason, "IVF_PQ") {
-						t.Errorf("skipped %v: %s", s.Fragments, s.Reason)
-					}
-				}
-				final = d4
+			}
+			if fmt.Sprint(ores.IndexesRebuilt) != "[id_idx]" || ores.IndexesSkipped["vector_idx"] == "" {
+				t.Errorf("optimize rebuilt %v, skipped %v; want id_idx rebuilt, vector_idx skipped", ores.IndexesRebuilt, ores.IndexesSkipped)
+			}
+			if st, err := final.IndexStatistics(ctx, "id_idx"); err != nil || st.UnindexedRows != 0 {
+				t.Errorf("id_idx after optimize: %+v, %v", st, err)
 			}
 			sameContent(t, tableContent(t, final), model)
 
@@ -122,6 +125,7 @@ func TestInteropWriteLanceDBTable(t *testing.T) {
 				got[fmt.Sprint(r[idc])] = txt
 			}
 			sameContent(t, got, model)
+			checkIndexStats(ctx, t, h, v, dir, sum.Table, final)
 			// LanceDB's exact search agrees with Go's.
 			for _, s := range dump.Searches[:1] {
 				hits, err := final.Search(ctx, SearchOptions{Query: s.Query, K: s.K, Metric: Metric(s.Metric), Columns: []string{"id"}})
@@ -136,5 +140,34 @@ func TestInteropWriteLanceDBTable(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkIndexStats compares IndexStatistics with LanceDB's indexStats of the
+// same version.
+func checkIndexStats(ctx context.Context, t *testing.T, h *interop.Harness, v, dir, table string, d *Dataset) {
+	t.Helper()
+	dump, err := h.Dump(ctx, v, dir, table, filepath.Join(t.TempDir(), "stats.json"), interop.DumpOptions{Version: d.Version()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dump.Indices) == 0 {
+		t.Fatal("LanceDB lists no index")
+	}
+	for _, ix := range dump.Indices {
+		st, err := d.IndexStatistics(ctx, ix.Name)
+		if err != nil {
+			t.Errorf("index %s: %v", ix.Name, err)
+			continue
+		}
+		if ix.Stats == nil {
+			t.Errorf("LanceDB has no statistics for %s", ix.Name)
+			continue
+		}
+		if int64(st.IndexedRows) != ix.Stats.NumIndexedRows || int64(st.UnindexedRows) != ix.Stats.NumUnindexedRows ||
+			string(st.Type) != ix.Stats.IndexType || (ix.Stats.NumIndices != nil && int64(st.Segments) != *ix.Stats.NumIndices) {
+			t.Errorf("version %d index %s: Go %+v; LanceDB %s indexed %d unindexed %d segments %v", d.Version(), ix.Name, st,
+				ix.Stats.IndexType, ix.Stats.NumIndexedRows, ix.Stats.NumUnindexedRows, ix.Stats.NumIndices)
+		}
 	}
 }

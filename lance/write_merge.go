@@ -10,7 +10,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"github.com/resona-go/resona/lance/expr"
 	"github.com/resona-go/resona/lance/internal/commit"
 	"github.com/resona-go/resona/lance/internal/format"
 )
@@ -126,6 +125,32 @@ type inputKeys struct {
 	rows map[any]int
 	// values are the distinct non-null keys, in input order.
 	values []any
+	// strs holds the counts of string keys again, so that scanning a
+	// string column looks keys up without boxing every value.
+	strs map[string]int
+}
+
+// lookup returns the key of row i of a table column and how many input
+// rows hold it (0: none, or a null key).
+func (in *inputKeys) lookup(a arrow.Array, i int) (any, int) {
+	if a.IsNull(i) {
+		return nil, 0
+	}
+	var s string
+	switch c := a.(type) {
+	case *array.String:
+		s = c.Value(i)
+	case *array.LargeString:
+		s = c.Value(i)
+	default:
+		k := keyAt(a, i)
+		return k, in.rows[k]
+	}
+	n := in.strs[s]
+	if n == 0 {
+		return nil, 0
+	}
+	return s, n
 }
 
 func keyTypeSupported(t arrow.DataType) bool {
@@ -169,7 +194,7 @@ func keyAt(a arrow.Array, i int) any {
 }
 
 func collectKeys(records []arrow.RecordBatch, col int) (*inputKeys, error) {
-	in := &inputKeys{col: col, rows: map[any]int{}}
+	in := &inputKeys{col: col, rows: map[any]int{}, strs: map[string]int{}}
 	for _, rec := range records {
 		a := rec.Column(col)
 		for i := 0; i < a.Len(); i++ {
@@ -181,13 +206,13 @@ func collectKeys(records []arrow.RecordBatch, col int) (*inputKeys, error) {
 				in.values = append(in.values, k)
 			}
 			in.rows[k]++
+			if str, ok := k.(string); ok {
+				in.strs[str]++
+			}
 		}
 	}
 	return in, nil
 }
-
-// keyChunk bounds the size of one IN filter.
-const keyChunk = 4096
 
 func (d *Dataset) mergeOnce(ctx context.Context, records []arrow.RecordBatch, in *inputKeys, opts MergeInsertOptions) (*Dataset, MergeInsertResult, error) {
 	var res MergeInsertResult
@@ -195,25 +220,19 @@ func (d *Dataset) mergeOnce(ctx context.Context, records []arrow.RecordBatch, in
 	matched := map[any]bool{}
 	byFrag := map[uint64]*roaring.Bitmap{}
 	var targetRows int64
-	for start := 0; start < len(in.values); start += keyChunk {
-		chunk := in.values[start:min(start+keyChunk, len(in.values))]
-		err := d.forEachKeyMatch(ctx, opts.On, chunk, func(k any, addr uint64) error {
-			if in.rows[k] == 0 {
-				return nil
-			}
-			if in.rows[k] > 1 {
-				return fmt.Errorf("%w: %d input rows have key %v, which matches a table row: ambiguous merge", ErrInvalidArgument, in.rows[k], k)
-			}
-			matched[k] = true
-			targetRows++
-			if opts.WhenMatchedUpdateAll {
-				addDeleted(byFrag, addr)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, res, err
+	err := d.forEachKeyMatch(ctx, opts.On, in, func(k any, n int, addr uint64) error {
+		if n > 1 {
+			return fmt.Errorf("%w: %d input rows have key %v, which matches a table row: ambiguous merge", ErrInvalidArgument, n, k)
 		}
+		matched[k] = true
+		targetRows++
+		if opts.WhenMatchedUpdateAll {
+			addDeleted(byFrag, addr)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, res, err
 	}
 	// Select the input rows to write.
 	var toWrite []arrow.RecordBatch
@@ -334,11 +353,15 @@ func filterRecord(rec arrow.RecordBatch, keep []bool) (arrow.RecordBatch, error)
 	return out, nil
 }
 
-// forEachKeyMatch calls visit with the key and address of every live row
-// whose column on holds one of keys. A BTREE on the column answers for the
-// fragments it covers; the others are scanned with an IN filter.
-func (d *Dataset) forEachKeyMatch(ctx context.Context, on string, keys []any, visit func(k any, addr uint64) error) error {
-	lk, err := d.btreeLookup(ctx, on, keys)
+// forEachKeyMatch calls visit with the key, its number of input rows and
+// the address of every live row whose column on holds an input key. A BTREE
+// on the column answers for the fragments it covers; the others are
+// scanned, matching the column against the input keys in a hash set.
+func (d *Dataset) forEachKeyMatch(ctx context.Context, on string, in *inputKeys, visit func(k any, n int, addr uint64) error) error {
+	if len(in.values) == 0 {
+		return nil
+	}
+	lk, err := d.btreeLookup(ctx, on, in.values)
 	if err != nil {
 		return err
 	}
@@ -351,8 +374,8 @@ func (d *Dataset) forEachKeyMatch(ctx context.Context, on string, keys []any, vi
 			}
 			col := rec.Column(0)
 			for i, a := range lk.indexed {
-				if k := keyAt(col, i); k != nil {
-					if err := visit(k, a); err != nil {
+				if k, n := in.lookup(col, i); n > 0 {
+					if err := visit(k, n, a); err != nil {
 						rec.Release()
 						return err
 					}
@@ -365,16 +388,15 @@ func (d *Dataset) forEachKeyMatch(ctx context.Context, on string, keys []any, vi
 		}
 		frags = lk.unindexed
 	}
-	filter := expr.Col(on).In(keys...)
-	for rec, err := range d.Scan(ctx, ScanOptions{Columns: []string{on}, Filter: filter, WithRowAddress: true, Fragments: frags}) {
+	for rec, err := range d.Scan(ctx, ScanOptions{Columns: []string{on}, WithRowAddress: true, Fragments: frags}) {
 		if err != nil {
 			return err
 		}
 		keys := rec.Column(0)
 		addrs := rec.Column(1).(*array.Uint64)
 		for i := 0; i < keys.Len(); i++ {
-			if k := keyAt(keys, i); k != nil {
-				if err := visit(k, addrs.Value(i)); err != nil {
+			if k, n := in.lookup(keys, i); n > 0 {
+				if err := visit(k, n, addrs.Value(i)); err != nil {
 					rec.Release()
 					return err
 				}

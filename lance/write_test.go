@@ -15,6 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/resona-go/resona/lance/expr"
+	"github.com/resona-go/resona/lance/internal/commit"
 	"github.com/resona-go/resona/lance/internal/format"
 )
 
@@ -503,4 +504,99 @@ func withWriterFlag(t testing.TB, d *Dataset, flag uint64) *Dataset {
 		t.Fatal("the patched table is writable")
 	}
 	return ro
+}
+
+// Appends, upserts and deletes from several goroutines, all prepared on
+// stale versions: every change lands exactly once.
+func TestConcurrentMixedWriters(t *testing.T) {
+	ctx := context.Background()
+	base := rowsFor("k", 0, 40, 0, testDim)
+	d := mustCreate(t, tempTable(t), testDim, base, CreateOptions{MaxRowsPerFile: 10})
+	want := map[string]string{}
+	expectContent(want, base)
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	run := func(f func() (*Dataset, error)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			nd, err := f()
+			if err != nil {
+				errs <- err
+				return
+			}
+			nd.Close()
+		}()
+	}
+	for w := 0; w < 3; w++ {
+		rows := rowsFor(fmt.Sprintf("app%d-", w), 0, 5, 0, testDim)
+		expectContent(want, rows)
+		run(func() (*Dataset, error) { return d.Append(ctx, []arrow.RecordBatch{resonaBatch(testDim, rows)}) })
+	}
+	for w := 0; w < 3; w++ {
+		// Upserts of disjoint keys in shared fragments.
+		rows := rowsFor("k", w*10, w*10+4, w+1, testDim)
+		rows = append(rows, rowsFor(fmt.Sprintf("up%d-", w), 0, 2, w+1, testDim)...)
+		expectContent(want, rows)
+		run(func() (*Dataset, error) {
+			nd, _, err := d.MergeInsert(ctx, []arrow.RecordBatch{resonaBatch(testDim, rows)}, MergeInsertOptions{On: "id", WhenMatchedUpdateAll: true, WhenNotMatchedInsertAll: true})
+			return nd, err
+		})
+	}
+	for w := 0; w < 3; w++ {
+		id := fmt.Sprintf("k%d", w*10+7)
+		delete(want, id)
+		run(func() (*Dataset, error) {
+			nd, _, err := d.Delete(ctx, expr.Col("id").Eq(id))
+			return nd, err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	latest, err := d.CheckoutLatest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer latest.Close()
+	if latest.Version() != 10 {
+		t.Errorf("latest version %d, want 10", latest.Version())
+	}
+	sameContent(t, tableContent(t, latest), want)
+}
+
+// A commit that fails before its manifest is linked leaves the table at its
+// version and removes the data files written for it.
+func TestAppendFailedCommitCleansUp(t *testing.T) {
+	ctx := context.Background()
+	d := mustCreate(t, tempTable(t), testDim, rowsFor("a", 0, 3, 0, testDim), CreateOptions{})
+	boom := errors.New("injected")
+	wo := WriteOptions{failpoint: func(name string) error {
+		if name == commit.FailBeforeManifestLink {
+			return boom
+		}
+		return nil
+	}}
+	if _, err := d.Append(ctx, []arrow.RecordBatch{resonaBatch(testDim, rowsFor("b", 0, 3, 0, testDim))}, wo); !errors.Is(err, boom) {
+		t.Fatalf("append: %v, want the injected error", err)
+	}
+	if _, _, err := d.Delete(ctx, expr.Col("id").Eq("a1"), wo); !errors.Is(err, boom) {
+		t.Fatalf("delete: %v, want the injected error", err)
+	}
+	latest, err := d.CheckoutLatest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer latest.Close()
+	if latest.Version() != 1 {
+		t.Errorf("latest version %d, want 1", latest.Version())
+	}
+	for _, sub := range []string{"data", "_deletions"} {
+		entries, _ := os.ReadDir(filepath.Join(d.Path(), sub))
+		if want := map[string]int{"data": 1}[sub]; len(entries) != want {
+			t.Errorf("%s holds %d files after failed commits, want %d", sub, len(entries), want)
+		}
+	}
 }

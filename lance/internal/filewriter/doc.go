@@ -46,6 +46,10 @@
 //     Variable-width values are a length (u32, u64 for the large types)
 //     and the bytes, for valid values only, plus a byte-packed index of
 //     where each row starts;
+//   - top-level lists of leaf items: one mini-block chunk per page (at
+//     most 4096 items and levels, about 8 KiB, or a single larger row) with
+//     plain u16 repetition and definition levels and the repetition index
+//     (rows, 0); a page without items is a constant page of raw levels;
 //   - everything else: mini-blocks of at most 4096 values and about 8 KiB,
 //     a power of two per chunk but the last. Values are Flat (bits for
 //     booleans), Variable (offsets then bytes, 32-bit or 64-bit for the
@@ -53,8 +57,8 @@
 //     page has nulls, are plain u16. Format 2.2 sets has_large_chunk: u32
 //     chunk metadata words and value-buffer sizes instead of u16.
 //
-// Lists and maps (repetition levels) and fixed-size lists with null items
-// are refused with lanceerr.ErrUnsupported; Lance's compression (bitpacking,
+// Lists below structs, lists of lists, structs or fixed-size lists, maps and
+// fixed-size lists with null items are refused with lanceerr.ErrUnsupported; Lance's compression (bitpacking,
 // FSST, dictionaries, RLE, general compression) is not applied, which every
 // reader accepts but makes files larger than LanceDB's.
 //

@@ -204,7 +204,8 @@ func resonaID(i int) string { return fmt.Sprintf("doc-%d#%d", i/3, i%3) }
 
 // TestLanceDB039ReadsOurV22Table builds a 2.2 table from one data file of
 // ours and has LanceDB 0.39 read every row, search it exactly, then append
-// to it and compact it, and read it all again.
+// to it and compact it, and read it all again; on a copy it builds an
+// IVF_PQ index, searches it and filters by id.
 func TestLanceDB039ReadsOurV22Table(t *testing.T) {
 	h := harness(t)
 	ctx := context.Background()
@@ -242,6 +243,25 @@ func TestLanceDB039ReadsOurV22Table(t *testing.T) {
 	checkDump(t, d, append(want, want[:extra]...))
 	if len(d.Versions) < 3 {
 		t.Errorf("versions after append and optimize: %v", d.Versions)
+	}
+
+	// On a second copy (compaction skips indexed fragments), LanceDB
+	// trains an index by sampling rows of our file and searches it.
+	createTable(t, filepath.Join(dir, "embidx.lance"), resonaSchemaDim(dim), recs, filewriter.Options{Version: filewriter.Version2_2, PageBytes: 256 << 10})
+	q, err := json.Marshal(vecs[17])
+	if err != nil {
+		t.Fatal(err)
+	}
+	qFile := filepath.Join(dir, "query.json")
+	if err := os.WriteFile(qFile, q, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res = runV22Script(t, h, dir, "embidx", "index-search", qFile)
+	if ann, _ := res["ann"].([]any); len(ann) == 0 || ann[0] != resonaID(17) {
+		t.Errorf("ANN search for row 17's vector: %v", res["ann"])
+	}
+	if f := fmt.Sprint(res["filtered"]); f != fmt.Sprintf("[[%s %v]]", resonaID(1800), 1.7e12+1800) {
+		t.Errorf("filter on id: %s", f)
 	}
 }
 
@@ -281,7 +301,7 @@ func TestLanceDB039ReadsOurV22Types(t *testing.T) {
 
 // TestOurV22FileAppendsToLanceDBTable appends a data file of ours to a
 // table LanceDB 0.39 created, through the commit package, and has LanceDB
-// read and search the whole table.
+// read and search the whole table, then append to it and compact it.
 func TestOurV22FileAppendsToLanceDBTable(t *testing.T) {
 	h := harness(t)
 	ctx := context.Background()
@@ -318,8 +338,20 @@ func TestOurV22FileAppendsToLanceDBTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkDump(t, d, append(rows, rowsOf(t, second)...))
+	all := append(rows, rowsOf(t, second)...)
+	checkDump(t, d, all)
 	checkSearches(t, d, append(vecs, more...), resonaID)
+
+	// LanceDB compacts its fragment, ours and one more of its own.
+	res := runV22Script(t, h, dir, "lt", "append-optimize", "10")
+	if res["count"] != float64(len(all)+10) || res["fragments_removed"] != float64(3) {
+		t.Fatalf("append + optimize: %v", res)
+	}
+	d, err = h.Dump(ctx, lancedb039, dir, "lt", filepath.Join(dir, "lt-2.json"), interop.DumpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDump(t, d, append(all, all[:10]...))
 }
 
 // withoutColumn returns rec without the named column.

@@ -52,11 +52,11 @@ func allNonZero(def []uint16) bool {
 func (l *leafNode) levels() ([]enc21.RepDefLayer, []uint16, uint16) {
 	L := l.depth + 1
 	hasNull := make([]bool, L)
-	any := false
+	anyNull := false
 	for _, v := range l.nullAt {
 		if v >= 0 {
 			hasNull[v] = true
-			any = true
+			anyNull = true
 		}
 	}
 	layers := make([]enc21.RepDefLayer, L)
@@ -71,7 +71,7 @@ func (l *leafNode) levels() ([]enc21.RepDefLayer, []uint16, uint16) {
 			layers[j] = enc21.RepDefLayer_REPDEF_NULLABLE_ITEM
 		}
 	}
-	if !any {
+	if !anyNull {
 		return layers, nil, 0
 	}
 	def := make([]uint16, len(l.nullAt))

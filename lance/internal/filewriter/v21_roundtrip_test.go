@@ -391,3 +391,30 @@ func TestEmptyFileV22(t *testing.T) {
 		a.Release()
 	}
 }
+
+// TestV21ListRowTooLarge: in 2.1 a list row must fit one u16-sized chunk.
+func TestV21ListRowTooLarge(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "l", Type: arrow.ListOf(arrow.PrimitiveTypes.Uint8), Nullable: true}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	defer b.Release()
+	lb := b.Field(0).(*array.ListBuilder)
+	lb.Append(true)
+	lb.ValueBuilder().(*array.Uint8Builder).AppendValues(make([]uint8, 20000), nil)
+	rec := b.NewRecord()
+	defer rec.Release()
+	ls, _ := format.SchemaFromArrow(schema, 0)
+	w, err := filewriter.New(&bytes.Buffer{}, schema, ls.PBFields(), filewriter.Options{Version: filewriter.Version2_1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(context.Background(), rec); !errors.Is(err, lanceerr.ErrUnsupported) {
+		t.Errorf("got %v, want ErrUnsupported", err)
+	}
+	// 2.2's large chunks hold it.
+	data, _ := writeFile(t, schema, []arrow.Record{rec}, filewriter.Options{Version: filewriter.Version2_2})
+	_, got := readBack(t, data, schema)
+	if !array.Equal(got[0], rec.Column(0)) {
+		t.Error("2.2 list row differs")
+	}
+	got[0].Release()
+}

@@ -6,6 +6,9 @@
 //   create <rows.json> <dim>   create <table> from rows {id, text_hash,
 //                              context_text, model, dimensions, metadata,
 //                              created_at, updated_at, vector} (nulls allowed)
+//   index-search <query.json>  build an IVF_PQ index on vector (4 partitions)
+//                              and return the ids of an ANN search for the
+//                              query vector and of an id filter
 //   append-optimize <n>        append a copy of the first n rows, then
 //                              optimize() (compaction of the fragments)
 import path from "node:path";
@@ -40,6 +43,21 @@ if (op === "create") {
   const schema = resonaSchema(Number(args[1]));
   const tbl = await db.createTable(table, lancedb.makeArrowTable(rows, { schema }));
   out = { version: await tbl.version(), count: await tbl.countRows() };
+} else if (op === "index-search") {
+  const tbl = await db.openTable(table);
+  const query = JSON.parse(readFileSync(args[0], "utf8"));
+  await tbl.createIndex("vector", {
+    config: lancedb.Index.ivfPq({ numPartitions: 4, numSubVectors: 16, distanceType: "l2" }),
+  });
+  const ann = await tbl.vectorSearch(Float32Array.from(query)).column("vector").nprobes(4).refineFactor(10)
+    .select(["id"]).limit(5).toArray();
+  const filtered = await tbl.query().where("id = 'doc-600#0'").select(["id", "created_at"]).toArray();
+  out = {
+    version: await tbl.version(),
+    indices: (await tbl.listIndices()).map((i) => i.name),
+    ann: ann.map((r) => r.id),
+    filtered: filtered.map((r) => [r.id, r.created_at]),
+  };
 } else if (op === "append-optimize") {
   const tbl = await db.openTable(table);
   const head = await tbl.query().limit(Number(args[0])).toArrow();

@@ -172,9 +172,15 @@ func writeSegment(ctx context.Context, store storage.Store, dir string, e *entri
 	idb.Release()
 	defer ids.Release()
 
+	// Legacy files name the id column "row_ids", as lance 0.19 does; its
+	// index update refuses a segment whose columns differ from its own.
+	idName := "ids"
+	if files == FilesLegacy {
+		idName = "row_ids"
+	}
 	dataSchema := arrow.NewSchema([]arrow.Field{
 		{Name: "values", Type: e.dt, Nullable: true},
-		{Name: "ids", Type: arrow.PrimitiveTypes.Uint64},
+		{Name: idName, Type: arrow.PrimitiveTypes.Uint64},
 	}, nil)
 	dataRec := array.NewRecordBatch(dataSchema, []arrow.Array{values, ids}, int64(len(e.refs)))
 	defer dataRec.Release()

@@ -11,9 +11,11 @@ import (
 )
 
 // smallDim is the widest vector scored against all centroids at once with
-// the centroids stored column-wise (dotsCols); wider ones go one centroid
-// at a time to the kernels of package linalg, whose per-call cost only pays
-// off on longer vectors. PQ sub-vectors sit on the first side.
+// the centroids stored column-wise (dotsCols, bestCols). Wider vectors are
+// scored one centroid at a time by the kernels of package linalg, whose
+// per-call cost only pays off on longer vectors, or, when assigning many
+// rows, two rows by four centroids at a time (dots2x4). PQ sub-vectors sit
+// on the first side, IVF vectors on the second.
 const smallDim = 64
 
 // Assigner finds the nearest of k centroids. It is read-only after
@@ -23,7 +25,7 @@ type Assigner struct {
 	dim, k    int
 	centroids []float32
 	cols      []float32 // centroids column-wise, for the small-dimension path
-	norms     []float32 // ‖c‖² per centroid, for the small-dimension L2 path
+	norms     []float32 // ‖c‖² per centroid
 	bias      []float32 // −‖c‖²/2 for L2, 0 for dot: maximise r·c + bias
 }
 
@@ -40,14 +42,16 @@ func NewAssigner(metric linalg.Metric, centroids []float32, dim int) (*Assigner,
 			lanceerr.ErrInvalidArgument, len(centroids), dim)
 	}
 	a := &Assigner{metric: metric, dim: dim, k: len(centroids) / dim, centroids: centroids}
+	a.norms = make([]float32, a.k)
+	for c := range a.norms {
+		a.norms[c] = linalg.NormSquared(centroids[c*dim : (c+1)*dim])
+	}
 	if dim <= smallDim {
 		a.cols = columns(centroids, dim)
-		a.norms = make([]float32, a.k)
 		a.bias = make([]float32, a.k)
-		for c := range a.norms {
-			a.norms[c] = dotSmall(centroids[c*dim:(c+1)*dim], centroids[c*dim:(c+1)*dim])
-			if metric == linalg.MetricL2 {
-				a.bias[c] = -a.norms[c] / 2
+		if metric == linalg.MetricL2 {
+			for c, n := range a.norms {
+				a.bias[c] = -n / 2
 			}
 		}
 	}
@@ -94,7 +98,7 @@ func (a *Assigner) nearestSmall(row, d []float32) (int, float32) {
 // at least K floats.
 func (a *Assigner) Distances(row, out []float32) {
 	out = out[:a.k]
-	if a.norms == nil {
+	if a.cols == nil {
 		if a.metric == linalg.MetricL2 {
 			linalg.L2SquaredBatch(row, a.centroids, a.dim, out)
 			return
@@ -170,14 +174,72 @@ const (
 	centroidTileKiB = 256
 )
 
+// assignTile labels rows [lo, hi), at most rowTile of them.
 func (a *Assigner) assignTile(data []float32, lo, hi int, labels []uint32, dists []float32) {
+	for i := lo; i < hi; i++ {
+		labels[i], dists[i] = 0, float32(math.Inf(1))
+	}
+	if !blockedDims(a.dim) {
+		a.assignTileBatch(data, lo, hi, labels, dists)
+		return
+	}
+	dim := a.dim
+	l2 := a.metric == linalg.MetricL2
+	var rn [rowTile]float32
+	if l2 {
+		for i := lo; i < hi; i++ {
+			rn[i-lo] = linalg.NormSquared(data[i*dim : (i+1)*dim])
+		}
+	}
+	// consider offers centroid c, at dot product dot, to row i.
+	consider := func(i, c int, dot float32) {
+		d := 1 - dot
+		if l2 {
+			// ‖r − c‖² = ‖r‖² + ‖c‖² − 2r·c; rounding can dip below zero.
+			d = max(rn[i-lo]+a.norms[c]-2*dot, 0)
+		}
+		if d < dists[i] {
+			labels[i], dists[i] = uint32(c), d
+		}
+	}
+	ct := max(4, centroidTileKiB*1024/(4*dim)/4*4)
+	var blk [8]float32
+	for c0 := 0; c0 < a.k; c0 += ct {
+		c1 := min(c0+ct, a.k)
+		for i := lo; i < hi; i += 2 {
+			x0 := data[i*dim : (i+1)*dim]
+			x1, pair := x0, i+1 < hi
+			if pair {
+				x1 = data[(i+1)*dim : (i+2)*dim]
+			}
+			c := c0
+			for ; c+4 <= c1; c += 4 {
+				dots2x4(x0, x1, a.centroids[c*dim:(c+4)*dim], &blk)
+				for j := range 4 {
+					consider(i, c+j, blk[j])
+					if pair {
+						consider(i+1, c+j, blk[4+j])
+					}
+				}
+			}
+			// The last k mod 4 centroids: the same for every row, so a row's
+			// result does not depend on how rows were paired or split.
+			for ; c < c1; c++ {
+				cent := a.centroids[c*dim : (c+1)*dim]
+				consider(i, c, linalg.Dot(x0, cent))
+				if pair {
+					consider(i+1, c, linalg.Dot(x1, cent))
+				}
+			}
+		}
+	}
+}
+
+// assignTileBatch is assignTile through the one-pair kernels of linalg, for
+// dimensions the blocked kernel does not take.
+func (a *Assigner) assignTileBatch(data []float32, lo, hi int, labels []uint32, dists []float32) {
 	ct := max(1, centroidTileKiB*1024/(4*a.dim))
 	out := make([]float32, ct)
-	for i := lo; i < hi; i++ {
-		dists[i] = float32(math.Inf(1))
-		labels[i] = 0
-	}
-	first := true
 	for c0 := 0; c0 < a.k; c0 += ct {
 		c1 := min(c0+ct, a.k)
 		block := a.centroids[c0*a.dim : c1*a.dim]
@@ -194,16 +256,12 @@ func (a *Assigner) assignTile(data []float32, lo, hi int, labels []uint32, dists
 			}
 			best, bestD := labels[i], dists[i]
 			for j, v := range o {
-				// Strictly smaller keeps the lower index on ties, as Nearest
-				// does; the first tile also replaces the +Inf placeholder
-				// when every distance is NaN or +Inf.
-				if v < bestD || (first && j == 0) {
+				if v < bestD { // strictly: ties keep the lower index
 					best, bestD = uint32(c0+j), v
 				}
 			}
 			labels[i], dists[i] = best, bestD
 		}
-		first = false
 	}
 }
 

@@ -48,7 +48,9 @@ func BenchmarkAssignLong(b *testing.B) {
 	labels, dists := make([]uint32, n), make([]float32, n)
 	b.Run("tiled", func(b *testing.B) {
 		for b.Loop() {
-			a.assignTile(data, 0, n, labels, dists)
+			for lo := 0; lo < n; lo += rowTile {
+				a.assignTile(data, lo, min(lo+rowTile, n), labels, dists)
+			}
 		}
 	})
 	b.Run("rowwise", func(b *testing.B) {

@@ -215,3 +215,67 @@ bnone:
 	MOVQ $0, ret+48(FP)
 	VZEROUPPER
 	RET
+
+// func dots2x4AVX2(x0, x1, c *float32, dim int, out *float32)
+//
+// out[j] = x0·c_j and out[4+j] = x1·c_j for the four vectors c_0..c_3 stored
+// back to back at c, all of dim floats; dim is a positive multiple of 8.
+// Each centroid load serves both rows, so the loop is bound by FMAs rather
+// than loads. Every output has its own accumulator, so x0's results do not
+// depend on x1.
+TEXT ·dots2x4AVX2(SB), NOSPLIT, $0-40
+	MOVQ x0+0(FP), SI
+	MOVQ x1+8(FP), R8
+	MOVQ c+16(FP), DI
+	MOVQ dim+24(FP), CX
+	MOVQ out+32(FP), DX
+	SHLQ $2, CX
+	LEAQ (DI)(CX*1), R10
+	LEAQ (DI)(CX*2), R11
+	LEAQ (R10)(CX*2), R12
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	XORQ   AX, AX
+
+dloop:
+	VMOVUPS     (SI)(AX*1), Y8
+	VMOVUPS     (R8)(AX*1), Y9
+	VMOVUPS     (DI)(AX*1), Y10
+	VFMADD231PS Y10, Y8, Y0
+	VFMADD231PS Y10, Y9, Y4
+	VMOVUPS     (R10)(AX*1), Y11
+	VFMADD231PS Y11, Y8, Y1
+	VFMADD231PS Y11, Y9, Y5
+	VMOVUPS     (R11)(AX*1), Y10
+	VFMADD231PS Y10, Y8, Y2
+	VFMADD231PS Y10, Y9, Y6
+	VMOVUPS     (R12)(AX*1), Y11
+	VFMADD231PS Y11, Y8, Y3
+	VFMADD231PS Y11, Y9, Y7
+	ADDQ        $32, AX
+	CMPQ        AX, CX
+	JL          dloop
+
+	// Horizontal sums: two rounds of pairwise adds leave, in each 128-bit
+	// half, the partial sums of the four accumulators in order; adding the
+	// halves finishes them.
+	VHADDPS      Y1, Y0, Y12
+	VHADDPS      Y3, Y2, Y13
+	VHADDPS      Y13, Y12, Y12
+	VEXTRACTF128 $1, Y12, X13
+	VADDPS       X13, X12, X12
+	VMOVUPS      X12, (DX)
+	VHADDPS      Y5, Y4, Y12
+	VHADDPS      Y7, Y6, Y13
+	VHADDPS      Y13, Y12, Y12
+	VEXTRACTF128 $1, Y12, X13
+	VADDPS       X13, X12, X12
+	VMOVUPS      X12, 16(DX)
+	VZEROUPPER
+	RET

@@ -200,7 +200,7 @@ func TestSplitEmpty(t *testing.T) {
 
 func TestAssignerMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
-	for _, dim := range []int{1, 3, 8, 16, 17, 64} {
+	for _, dim := range []int{1, 3, 8, 16, 17, 64, 72, 130} {
 		for _, m := range []linalg.Metric{linalg.MetricL2, linalg.MetricDot} {
 			cents := make([]float32, 37*dim)
 			for i := range cents {
@@ -334,6 +334,63 @@ func TestBestColsMatchesGeneric(t *testing.T) {
 				for c := range k {
 					if math.Abs(float64(got[c]-want[c])) > 1e-4*(1+math.Abs(float64(want[c]))) {
 						t.Fatalf("k %d dim %d c %d: %g, generic %g", k, dim, c, got[c], want[c])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAssignLongVectors covers the tiled assignment of long vectors (blocked
+// kernel when the dimension is a multiple of 8, linalg otherwise), with odd
+// row counts, centroid counts that are not multiples of 4 and several tiles.
+func TestAssignLongVectors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 10))
+	for _, dim := range []int{72, 130, 1024} {
+		for _, k := range []int{5, 37, 300} {
+			for _, m := range []linalg.Metric{linalg.MetricL2, linalg.MetricDot} {
+				cents := make([]float32, k*dim)
+				for i := range cents {
+					cents[i] = float32(rng.NormFloat64())
+				}
+				const n = 67
+				data := make([]float32, n*dim)
+				for i := range data {
+					data[i] = float32(rng.NormFloat64())
+				}
+				a, err := NewAssigner(m, cents, dim)
+				if err != nil {
+					t.Fatal(err)
+				}
+				labels, dists, err := a.Assign(context.Background(), data, 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, w := range []int{2, 3} {
+					l2, d2, err := a.Assign(context.Background(), data, w)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !slices.Equal(labels, l2) || !slices.Equal(dists, d2) {
+						t.Fatalf("dim %d k %d %v: results depend on workers", dim, k, m)
+					}
+				}
+				for i := range n {
+					row := data[i*dim : (i+1)*dim]
+					best, bestD := 0, float32(math.Inf(1))
+					for c := range k {
+						d := distance(m, row, cents[c*dim:(c+1)*dim])
+						if d < bestD {
+							best, bestD = c, d
+						}
+					}
+					tol := 1e-3 * (1 + math.Abs(float64(bestD)))
+					if math.Abs(float64(dists[i]-bestD)) > tol {
+						t.Fatalf("dim %d k %d %v row %d: distance %g, want %g", dim, k, m, i, dists[i], bestD)
+					}
+					got := distance(m, row, cents[int(labels[i])*dim:(int(labels[i])+1)*dim])
+					if int(labels[i]) != best && math.Abs(float64(got-bestD)) > tol {
+						t.Fatalf("dim %d k %d %v row %d: centroid %d at %g, want %d at %g", dim, k, m, i, labels[i], got, best, bestD)
 					}
 				}
 			}

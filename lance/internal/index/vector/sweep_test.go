@@ -83,13 +83,20 @@ func TestSweep(t *testing.T) {
 		}
 		stageCPU := map[Stage]time.Duration{}
 		var lastStage Stage
+		var ms0 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms0)
+		peak := ms0.HeapAlloc
 		opts.Progress = func(e Event) {
 			if e.Stage != lastStage {
 				stageCPU[e.Stage] = cpuTime()
 				lastStage = e.Stage
 			}
+			// Sampled at progress events only, so a lower bound of the peak.
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			peak = max(peak, m.HeapAlloc)
 		}
-		runtime.GC()
 		cpu0 := cpuTime()
 		start := time.Now()
 		ix, st, err := Build(context.Background(), SliceSource(vectors, dim, nil, 0), opts)
@@ -100,6 +107,7 @@ func TestSweep(t *testing.T) {
 		buildCPU := cpuTime() - cpu0
 		// Progress events arrive at the end of a stage's first step, so the
 		// stage boundaries are approximate.
+		fmt.Printf("  build heap above the loaded vectors: ≥ %.0f MB at peak\n", float64(peak-ms0.HeapAlloc)/1e6)
 		fmt.Printf("  cpu by stage: to ivf %.1fs, ivf→pq %.1fs, pq→encode %.1fs, encode %.1fs\n",
 			(stageCPU[StageIVF] - cpu0).Seconds(), (stageCPU[StagePQ] - stageCPU[StageIVF]).Seconds(),
 			(stageCPU[StageEncode] - stageCPU[StagePQ]).Seconds(), (cpu0 + buildCPU - stageCPU[StageEncode]).Seconds())
