@@ -38,15 +38,17 @@ type IndexOptions struct {
 
 	// IVF_PQ parameters (ignored by other types; 0 picks LanceDB's
 	// defaults).
-	NumPartitions  int
-	NumSubVectors  int
-	NumBits        int
-	Metric         Metric
-	MaxIterations  int
-	SampleRate     int
-	Progress       func(ProgressEvent)
-	CommitRetries  int
-	btreeBatchSize uint64
+	NumPartitions int
+	NumSubVectors int
+	NumBits       int
+	Metric        Metric
+	MaxIterations int
+	SampleRate    int
+
+	// Progress, when set, reports the build's progress.
+	Progress func(ProgressEvent)
+	// CommitRetries bounds commit retries (20 when 0; negative: none).
+	CommitRetries int
 }
 
 // indexBuilder writes the files of one index segment over the live rows of
@@ -68,7 +70,7 @@ func buildBTree(ctx context.Context, d *Dataset, column, name string, opts Index
 	if format.IsNestedLogicalType(f.LogicalType) {
 		return nil, fmt.Errorf("%w: a BTREE index needs a scalar column; %q has type %s", ErrInvalidArgument, column, f.Type)
 	}
-	return btree.Build(ctx, d.store, d.m, column, name, btree.Options{BatchSize: opts.btreeBatchSize})
+	return btree.Build(ctx, d.store, d.m, column, name, btree.Options{})
 }
 
 // CreateIndex builds an index on column over the receiver's live rows and

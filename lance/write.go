@@ -11,7 +11,6 @@ import (
 
 	"github.com/resona-go/resona/lance/internal/commit"
 	"github.com/resona-go/resona/lance/internal/format"
-	"github.com/resona-go/resona/lance/internal/pb"
 	"github.com/resona-go/resona/lance/internal/storage"
 )
 
@@ -134,9 +133,9 @@ func Create(ctx context.Context, path string, schema *arrow.Schema, records []ar
 		return nil, fmt.Errorf("lance: create %s: %w", path, err)
 	}
 	if readVersion > 0 {
-		// Overwriting keeps the table's file format: LanceDB refuses a
-		// table whose data files mix versions, and old versions still
-		// reference the old files.
+		// Overwriting keeps the table's file format unless one is asked
+		// for, as Lance does, so that the table stays readable by the
+		// LanceDB release that created it.
 		m, err := format.LoadManifest(ctx, store, readVersion)
 		if err != nil {
 			return nil, fmt.Errorf("lance: create %s: %w", path, err)
@@ -166,8 +165,37 @@ func Create(ctx context.Context, path string, schema *arrow.Schema, records []ar
 	co := wo.commitOptions()
 	co.NewTableScheme = format.SchemeV2
 	co.DataStorageVersion = dsv
+	if opts.Mode == ModeCreate {
+		// A table created concurrently by another writer must not be
+		// overwritten: right before linking its manifest the commit
+		// checks that no version exists yet, and a lost race for
+		// version 1 is not retried.
+		co.MaxRetries = -1
+		inner := co.Failpoint
+		co.Failpoint = func(name string) error {
+			if inner != nil {
+				if err := inner(name); err != nil {
+					return err
+				}
+			}
+			if name != commit.FailBeforeManifestLink {
+				return nil
+			}
+			switch latest, err := format.LatestVersion(ctx, store); {
+			case err == nil:
+				return fmt.Errorf("%w: version %d was committed concurrently", ErrCommitConflict, latest.Version)
+			case errors.Is(err, ErrNotFound):
+				return nil
+			default:
+				return err
+			}
+		}
+	}
 	res, err := commitWritten(ctx, store, txn, co, written)
 	if err != nil {
+		if opts.Mode == ModeCreate && errors.Is(err, ErrCommitConflict) {
+			return nil, fmt.Errorf("%w: lance: create %s: table already exists (created concurrently): %w", ErrInvalidArgument, path, err)
+		}
 		return nil, fmt.Errorf("lance: create %s: %w", path, err)
 	}
 	return openVersion(ctx, abs, store, res.Version, newFileCache(store))
@@ -270,13 +298,4 @@ func numRows(records []arrow.RecordBatch) int64 {
 		}
 	}
 	return n
-}
-
-// fragmentIDs lists the ids of fragments, for messages.
-func fragmentIDs(frags []*pb.DataFragment) []uint64 {
-	out := make([]uint64, len(frags))
-	for i, f := range frags {
-		out[i] = f.GetId()
-	}
-	return out
 }

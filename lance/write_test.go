@@ -600,3 +600,41 @@ func TestAppendFailedCommitCleansUp(t *testing.T) {
 		}
 	}
 }
+
+// Concurrent creates of one table: exactly one wins, the others fail.
+func TestConcurrentCreate(t *testing.T) {
+	ctx := context.Background()
+	path := tempTable(t)
+	const n = 4
+	var wg sync.WaitGroup
+	results := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, err := Create(ctx, path, resonaSchema(testDim), []arrow.RecordBatch{resonaBatch(testDim, rowsFor(fmt.Sprintf("c%d-", i), 0, 2, 0, testDim))}, CreateOptions{})
+			if err == nil {
+				d.Close()
+			}
+			results <- err
+		}()
+	}
+	wg.Wait()
+	close(results)
+	won := 0
+	for err := range results {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, ErrInvalidArgument):
+			t.Errorf("losing create: %v, want ErrInvalidArgument", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d creates succeeded, want 1", won)
+	}
+	d := openT(t, path)
+	if d.Version() != 1 || len(tableContent(t, d)) != 2 {
+		t.Errorf("table at version %d with %d rows, want 1 and 2", d.Version(), len(tableContent(t, d)))
+	}
+}

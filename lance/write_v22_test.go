@@ -9,14 +9,21 @@ import (
 	"github.com/resona-go/resona/lance/expr"
 )
 
-// Tables created as 2.2 (what LanceDB 0.39 writes) get 2.2 data files on
-// every write and read back through the 2.1/2.2 decoders.
+// Tables created as 2.1 or 2.2 (2.2 is what LanceDB 0.39 writes) get data
+// files of that version on every write and read back through the 2.1/2.2
+// decoders.
 func TestWriteStorageVersion22(t *testing.T) {
+	for _, v := range []string{"2.1", "2.2"} {
+		t.Run(v, func(t *testing.T) { testWriteStorageVersion(t, v) })
+	}
+}
+
+func testWriteStorageVersion(t *testing.T, dsv string) {
 	ctx := context.Background()
 	base := rowsFor("k", 0, 30, 0, testDim)
-	d := mustCreate(t, tempTable(t), testDim, base, CreateOptions{DataStorageVersion: "2.2", MaxRowsPerFile: 16})
-	if d.DataStorageVersion() != "2.2" {
-		t.Fatalf("storage version %s, want 2.2", d.DataStorageVersion())
+	d := mustCreate(t, tempTable(t), testDim, base, CreateOptions{DataStorageVersion: dsv, MaxRowsPerFile: 16})
+	if d.DataStorageVersion() != dsv {
+		t.Fatalf("storage version %s, want %s", d.DataStorageVersion(), dsv)
 	}
 	model := map[string]string{}
 	expectContent(model, base)
@@ -41,7 +48,7 @@ func TestWriteStorageVersion22(t *testing.T) {
 	sameContent(t, tableContent(t, d3), model)
 	for _, f := range d3.Fragments() {
 		for _, df := range f.Files {
-			if df.FormatVersion != "2.2" {
+			if df.FormatVersion != dsv {
 				t.Errorf("fragment %d file %s is %s", f.ID, df.Path, df.FormatVersion)
 			}
 		}

@@ -15,11 +15,6 @@ import (
 	"github.com/resona-go/resona/lance/internal/storage"
 )
 
-// compactStorageVersion is the only data storage version compaction
-// writes (the file writer produces format 2.0, and Lance refuses tables
-// that mix file versions).
-const compactStorageVersion = "2.0"
-
 // CompactionMetrics describe what a compaction did. The first four match
 // Lance's CompactionMetrics.
 type CompactionMetrics struct {
@@ -85,9 +80,12 @@ func Compact(ctx context.Context, store storage.Store, opts CompactOptions) (*Co
 	if m.StableRowIDs() {
 		return nil, fmt.Errorf("%w: maintenance: compacting a table with stable row ids is not implemented", lanceerr.ErrUnsupported)
 	}
-	if m.DataStorageVersion != compactStorageVersion {
-		return nil, fmt.Errorf("%w: maintenance: the table stores data format %s; compaction writes only %s files",
-			lanceerr.ErrUnsupported, m.DataStorageVersion, compactStorageVersion)
+	version, err := writerVersion(m.DataStorageVersion)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkWritable(m, version); err != nil {
+		return nil, err
 	}
 
 	var bins []Bin
@@ -106,7 +104,7 @@ func Compact(ctx context.Context, store storage.Store, opts CompactOptions) (*Co
 		return met, nil
 	}
 
-	rw := &rewriter{store: store, m: m, opts: &opts, log: log}
+	rw := &rewriter{store: store, m: m, opts: &opts, log: log, version: version}
 	defer rw.discard(ctx)
 	for _, b := range bins {
 		rw.total += b.LiveRows()
@@ -127,7 +125,7 @@ func Compact(ctx context.Context, store storage.Store, opts CompactOptions) (*Co
 	for _, b := range bins {
 		g, gm, err := rw.rewriteBin(ctx, b)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("maintenance: compaction of fragments %v: %w", b.IDs(), err)
 		}
 		groups = append(groups, g)
 		met.Bins++

@@ -29,7 +29,10 @@
 //   - Stats and the cleanup dry run share one code path, so the bytes Stats
 //     reports as reclaimable are the bytes cleanup removes.
 //
-// Compaction writes data files in format 2.0 only, so it refuses tables
-// whose data storage version is another (LanceDB 0.39 writes 2.2); cleanup
-// and statistics work on every readable table.
+// Compaction writes its data files in the table's data storage version
+// (2.0, 2.1 or 2.2; LanceDB 0.13 writes 2.0, LanceDB 0.39 2.2), since
+// Lance refuses tables whose files mix versions. It refuses legacy (v1)
+// tables, and schemas or values the file writer cannot store in that
+// version, before committing anything. Cleanup and statistics work on
+// every readable table.
 package maintenance

@@ -2,3 +2,6 @@ package maintenance
 
 // NewGroupMap exposes newGroupMap to tests.
 var NewGroupMap = newGroupMap
+
+// WriterVersion exposes writerVersion to tests.
+var WriterVersion = writerVersion

@@ -59,6 +59,12 @@ func rowFor(id int64) row {
 // returns an unassigned fragment for it.
 func writeFragment(t testing.TB, st storage.Store, start, n int64) *pb.DataFragment {
 	t.Helper()
+	return writeFragmentVersion(t, st, filewriter.Version2_0, start, n)
+}
+
+// writeFragmentVersion is writeFragment for files of format v.
+func writeFragmentVersion(t testing.TB, st storage.Store, v filewriter.Version, start, n int64) *pb.DataFragment {
+	t.Helper()
 	ids := array.NewInt64Builder(memory.DefaultAllocator)
 	texts := array.NewStringBuilder(memory.DefaultAllocator)
 	vecs := array.NewFixedSizeListBuilder(memory.DefaultAllocator, testDim, arrow.PrimitiveTypes.Float32)
@@ -78,7 +84,7 @@ func writeFragment(t testing.TB, st storage.Store, start, n int64) *pb.DataFragm
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := filewriter.New(ow, testSchema, testFields(t), filewriter.Options{})
+	w, err := filewriter.New(ow, testSchema, testFields(t), filewriter.Options{Version: v})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,11 +99,12 @@ func writeFragment(t testing.TB, st storage.Store, start, n int64) *pb.DataFragm
 	if err := ow.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	major, minor := v.FileVersion()
 	return &pb.DataFragment{
 		PhysicalRows: res.Rows,
 		Files: []*pb.DataFile{{
 			Path: name, Fields: res.Fields, ColumnIndices: res.ColumnIndices,
-			FileMajorVersion: filewriter.FileMajorVersion, FileMinorVersion: filewriter.FileMinorVersion,
+			FileMajorVersion: major, FileMinorVersion: minor,
 			FileSizeBytes: res.Bytes,
 		}},
 	}
@@ -108,14 +115,23 @@ type table struct {
 	t   testing.TB
 	dir string
 	st  storage.Store
+	// version is the format of the data files the table gets.
+	version filewriter.Version
 }
 
 // newTable creates a dataset whose first version holds rows [0, n).
 func newTable(t testing.TB, scheme format.NamingScheme, n int64) *table {
 	t.Helper()
+	return newTableVersion(t, scheme, filewriter.Version2_0, n)
+}
+
+// newTableVersion is newTable with data files of format v, which becomes
+// the table's data storage version.
+func newTableVersion(t testing.TB, scheme format.NamingScheme, v filewriter.Version, n int64) *table {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "t.lance")
-	tb := &table{t: t, dir: dir, st: storage.NewLocal(dir)}
-	frag := writeFragment(t, tb.st, 0, n)
+	tb := &table{t: t, dir: dir, st: storage.NewLocal(dir), version: v}
+	frag := writeFragmentVersion(t, tb.st, v, 0, n)
 	_, err := commit.Commit(context.Background(), tb.st, &commit.Transaction{Operation: commit.Overwrite{
 		Fragments: []*pb.DataFragment{frag}, Schema: testFields(t),
 	}}, commit.Options{NewTableScheme: scheme})
@@ -138,7 +154,7 @@ func (tb *table) latest() *format.Manifest {
 func (tb *table) appendRows(start, n int64) {
 	tb.t.Helper()
 	m := tb.latest()
-	frag := writeFragment(tb.t, tb.st, start, n)
+	frag := writeFragmentVersion(tb.t, tb.st, tb.version, start, n)
 	_, err := commit.Commit(context.Background(), tb.st, &commit.Transaction{ReadVersion: m.Version,
 		Operation: commit.Append{Fragments: []*pb.DataFragment{frag}}}, commit.Options{})
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/resona-go/resona/interop"
 	"github.com/resona-go/resona/lance"
-	"github.com/resona-go/resona/lance/internal/lanceerr"
 	"github.com/resona-go/resona/lance/internal/maintenance"
 	"github.com/resona-go/resona/lance/internal/storage"
 )
@@ -214,45 +212,107 @@ func TestInteropLanceDB013(t *testing.T) {
 	sameNodeRows(t, "LanceDB after Go cleanup", runNode(t, h, "0.13", "read", db).Rows, wantNodeRows(all))
 }
 
-// LanceDB 0.39 writes format 2.2, which compaction refuses; cleanup and
-// statistics work, and LanceDB keeps reading and optimizing the table.
+// LanceDB 0.39 writes a fragmented format 2.2 table with deletions and a
+// BTREE index on id, then two unindexed fragments; Go compacts it (files
+// in 2.2, the index remapped through package lance's hook) and cleans it;
+// LanceDB reads the same rows, finds rows through the remapped index,
+// appends and optimizes, reading the files Go wrote; Go reads the result.
 func TestInteropLanceDB039(t *testing.T) {
 	h := requireNode(t)
 	ctx := context.Background()
 	db := t.TempDir()
 	runNode(t, h, "0.39", "write", db)
-	live := idsWhere(300, func(i int64) bool { return i%7 != 0 })
+	runNode(t, h, "0.39", "index", db, "300", "20")
+	live := idsWhere(320, func(i int64) bool { return i%7 != 0 || i >= 300 })
 	dir := filepath.Join(db, "embeddings.lance")
 	st := storage.NewLocal(dir)
-	ts, err := maintenance.Stats(ctx, st, maintenance.StatsOptions{Cleanup: maintenance.CleanupOptions{RetainVersions: 1}})
+	ts, err := maintenance.Stats(ctx, st, maintenance.StatsOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ts.DataStorageVersion != "2.2" || ts.Rows.Live != uint64(len(live)) || ts.Fragments.Count != 30 {
-		t.Errorf("stats %+v", ts)
+	if ts.DataStorageVersion != "2.2" || ts.Rows.Live != uint64(len(live)) || ts.Fragments.Count != 32 {
+		t.Fatalf("stats %+v", ts)
 	}
-	if _, err := maintenance.Compact(ctx, st, maintenance.CompactOptions{}); !errors.Is(err, lanceerr.ErrUnsupported) {
-		t.Errorf("compacting a 2.2 table: %v", err)
-	}
-	cl, err := maintenance.CleanupOldVersions(ctx, st, maintenance.CleanupOptions{RetainVersions: 1})
+
+	ds, err := lance.Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cl.VersionsRemoved) != 30 || cl.BytesRemoved != ts.Cleanup.BytesRemoved || cl.ByKind[maintenance.KindData].Files != 0 {
+	nd, met, err := ds.Compact(ctx, lance.CompactionOptions{TargetRowsPerFragment: 500000})
+	ds.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nd.Close()
+	t.Logf("compaction: %+v", met)
+	// The indexed and the unindexed fragments go to separate bins.
+	if met.Bins != 2 || met.FragmentsRemoved != 32 || met.FragmentsAdded != 2 || met.IndexesRemapped != 1 ||
+		met.RowsRewritten != uint64(len(live)) || met.DeletionsMaterialized != 300-257 || len(met.Skipped) != 0 {
+		t.Errorf("compaction metrics %+v", met)
+	}
+	after, err := maintenance.Stats(ctx, st, maintenance.StatsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.DataStorageVersion != "2.2" || after.Fragments.Count != 2 || after.Rows.Deleted != 0 {
+		t.Errorf("stats after compaction %+v", after)
+	}
+	cl, err := maintenance.CleanupOldVersions(ctx, st, maintenance.CleanupOptions{Before: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("cleanup: versions %d, files %d, bytes %d", len(cl.VersionsRemoved), cl.FilesRemoved, cl.BytesRemoved)
+	if cl.ByKind[maintenance.KindData].Files != 32 || cl.ByKind[maintenance.KindIndex].Files == 0 {
 		t.Errorf("cleanup %+v", cl)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "_versions", "latest_version_hint.json")); err != nil {
 		t.Error(err)
 	}
-	sameNodeRows(t, "LanceDB 0.39 after Go cleanup", runNode(t, h, "0.39", "read", db).Rows, wantNodeRows(live))
-	runNode(t, h, "0.39", "append-optimize", db, "300", "20")
-	all := append(live, idsWhere(320, func(i int64) bool { return i >= 300 })...)
+
+	r := runNode(t, h, "0.39", "read", db)
+	if r.Version != after.Version || r.Count != len(live) {
+		t.Errorf("LanceDB reads version %d with %d rows, Go committed %d", r.Version, r.Count, after.Version)
+	}
+	sameNodeRows(t, "LanceDB 0.39 after Go maintenance", r.Rows, wantNodeRows(live))
+	for _, id := range []int64{5, 250, 310} {
+		is := runNode(t, h, "0.39", "index-stats", db, fmt.Sprintf("row-%d", id))
+		sameNodeRows(t, fmt.Sprintf("LanceDB 0.39 index lookup of row %d", id), is.Rows, wantNodeRows([]int64{id}))
+		if id != 5 {
+			continue
+		}
+		var ls struct {
+			NumIndexedRows   uint64 `json:"numIndexedRows"`
+			NumUnindexedRows uint64 `json:"numUnindexedRows"`
+		}
+		if err := json.Unmarshal(is.Stats, &ls); err != nil {
+			t.Fatal(err)
+		}
+		if ls.NumIndexedRows != 257 || ls.NumUnindexedRows != 20 || len(after.Indexes) != 1 ||
+			after.Indexes[0].IndexedRows != ls.NumIndexedRows || after.Indexes[0].UnindexedRows != ls.NumUnindexedRows {
+			t.Errorf("LanceDB index stats after Go compaction %s, Go's %+v", is.Stats, after.Indexes)
+		}
+	}
+
+	o := runNode(t, h, "0.39", "append-optimize", db, "320", "20")
+	t.Logf("LanceDB 0.39 optimize after Go maintenance: %s", o.Stats)
+	var ostats struct {
+		Compaction struct {
+			FragmentsRemoved int `json:"fragmentsRemoved"`
+			FragmentsAdded   int `json:"fragmentsAdded"`
+		} `json:"compaction"`
+	}
+	// LanceDB merges the two unindexed fragments (Go's and its own).
+	if err := json.Unmarshal(o.Stats, &ostats); err != nil || ostats.Compaction.FragmentsRemoved != 2 || ostats.Compaction.FragmentsAdded != 1 {
+		t.Errorf("LanceDB optimize stats %s (%v)", o.Stats, err)
+	}
+	all := append(live, idsWhere(340, func(i int64) bool { return i >= 320 })...)
 	sameNodeRows(t, "LanceDB 0.39 after its optimize", runNode(t, h, "0.39", "read", db).Rows, wantNodeRows(all))
+	sameNodeRows(t, "Go after LanceDB 0.39's optimize", goRows(t, dir), wantNodeRows(all))
 }
 
-// Index statistics agree with LanceDB's, and compaction leaves indexed
-// fragments alone (no remapper yet) while compacting unindexed ones,
-// after which LanceDB still answers through the index.
+// Index statistics agree with LanceDB's, and compaction without a
+// remapper leaves indexed fragments alone while compacting unindexed
+// ones, after which LanceDB still answers through the index.
 func TestInteropIndexStats(t *testing.T) {
 	h := requireNode(t)
 	for _, v := range []string{"0.13", "0.39"} {
@@ -288,12 +348,6 @@ func TestInteropIndexStats(t *testing.T) {
 			}
 			check("before compaction")
 			met, err := maintenance.Compact(ctx, st, maintenance.CompactOptions{TargetRowsPerFragment: 500000})
-			if v == "0.39" {
-				if !errors.Is(err, lanceerr.ErrUnsupported) {
-					t.Errorf("compacting a 2.2 table: %v", err)
-				}
-				return
-			}
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -22,6 +22,9 @@ type rewriter struct {
 	m     *format.Manifest
 	opts  *CompactOptions
 	log   *slog.Logger
+	// version is the file format written, the table's data storage
+	// version.
+	version filewriter.Version
 	// nextID, when set, is the next fragment id to give out; otherwise new
 	// fragments get id 0 and the commit assigns them.
 	nextID *uint64
@@ -65,7 +68,7 @@ func (rw *rewriter) create(ctx context.Context) (*outFile, error) {
 		of.buf = &bytes.Buffer{}
 		w = of.buf
 	}
-	fw, err := filewriter.New(w, rw.m.Schema.Arrow, rw.m.PB.Fields, filewriter.Options{})
+	fw, err := filewriter.New(w, rw.m.Schema.Arrow, rw.m.PB.Fields, filewriter.Options{Version: rw.version})
 	if err != nil {
 		of.abort()
 		return nil, err
@@ -97,11 +100,12 @@ func (rw *rewriter) finish(ctx context.Context, of *outFile) (*pb.DataFragment, 
 	}
 	rw.written = append(rw.written, path)
 	rw.bytesWritten += res.Bytes
+	major, minor := rw.version.FileVersion()
 	frag := &pb.DataFragment{
 		PhysicalRows: res.Rows,
 		Files: []*pb.DataFile{{
 			Path: of.name, Fields: res.Fields, ColumnIndices: res.ColumnIndices,
-			FileMajorVersion: filewriter.FileMajorVersion, FileMinorVersion: filewriter.FileMinorVersion,
+			FileMajorVersion: major, FileMinorVersion: minor,
 			FileSizeBytes: res.Bytes,
 		}},
 	}

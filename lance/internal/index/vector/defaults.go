@@ -2,8 +2,8 @@ package vector
 
 // Defaults, chosen from the measurements in TUNING.md (150k × 1024-dim
 // embeddings, cosine): with them the index reached recall@10 = 1.000 at a
-// thread-CPU p50 of about 0.6 ms per query, built in about half a minute of
-// CPU on two cores. DefaultPartitions and DefaultSubVectors in build.go
+// thread-CPU p50 of about 0.5 ms per query, built in about 20 s of CPU time
+// on two cores. DefaultPartitions and DefaultSubVectors in build.go
 // complete the set.
 const (
 	// DefaultIVFMaxIters caps the IVF k-means. Lance allows 50 with an early
