@@ -417,12 +417,18 @@ func replaceFragments(frags []*pb.DataFragment, removed []uint64, updated []*pb.
 }
 
 // rewriteFragments replaces each group's old fragments with its new ones,
-// in place when the old ones are contiguous, else appended at the end. A
-// missing old fragment means a concurrent change removed it: a conflict.
+// in place when the old ones are contiguous, else appended at the end. An
+// old fragment missing from the base, or whose data or deletion files
+// differ from what the rewrite read, means a concurrent change removed or
+// changed it: a conflict, since committing would drop its new rows or bring
+// back its newly deleted ones.
 func rewriteFragments(frags []*pb.DataFragment, groups []RewriteGroup, version uint64) ([]*pb.DataFragment, error) {
 	for gi, g := range groups {
 		if len(g.Old) == 0 {
 			return nil, fmt.Errorf("%w: commit: rewrite group %d has no old fragments", lanceerr.ErrInvalidArgument, gi)
+		}
+		if err := checkRewriteBase(frags, g.Old, version); err != nil {
+			return nil, err
 		}
 		start := -1
 		for i, f := range frags {
@@ -457,6 +463,29 @@ func rewriteFragments(frags []*pb.DataFragment, groups []RewriteGroup, version u
 		frags = append(kept, newFrags...)
 	}
 	return frags, nil
+}
+
+// checkRewriteBase verifies that every old fragment of a rewrite group is
+// in the base as the rewrite read it. Old fragments recorded by id alone
+// (no data files) are only checked for presence.
+func checkRewriteBase(frags []*pb.DataFragment, old []*pb.DataFragment, version uint64) error {
+	byID := make(map[uint64]*pb.DataFragment, len(frags))
+	for _, f := range frags {
+		byID[f.Id] = f
+	}
+	for _, o := range old {
+		cur, ok := byID[o.GetId()]
+		if !ok {
+			return fmt.Errorf("%w: version %d no longer has fragment %d that the rewrite replaces", lanceerr.ErrCommitConflict, version, o.GetId())
+		}
+		if len(o.GetFiles()) == 0 {
+			continue
+		}
+		if !sameFiles(o.GetFiles(), cur.Files) || !proto.Equal(o.GetDeletionFile(), cur.DeletionFile) {
+			return fmt.Errorf("%w: fragment %d changed in version %d after the rewrite read it", lanceerr.ErrCommitConflict, o.GetId(), version)
+		}
+	}
+	return nil
 }
 
 func removeTombstonedFiles(f *pb.DataFragment) {

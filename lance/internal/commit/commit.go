@@ -102,9 +102,11 @@ func TransactionFileName(t *Transaction) string {
 // *ConflictError when a concurrent change is incompatible) when the
 // commit could not land.
 //
-// When a failpoint returns an error, Commit returns it; after
-// FailAfterManifestLink the version is committed and the Result is
-// returned alongside the error.
+// When a failpoint returns an error, Commit returns it. Whenever the
+// manifest was created (an error after the link: a failpoint, a failed
+// read-back), the version is committed and the Result is returned
+// alongside the error (its Manifest may then be nil); a nil Result means
+// nothing was committed.
 func Commit(ctx context.Context, store storage.Store, t *Transaction, opts Options) (*Result, error) {
 	c := &committer{store: store, opts: opts, txns: map[uint64]*Transaction{}}
 	return c.commit(ctx, t)
@@ -286,7 +288,9 @@ func (c *committer) finish(ctx context.Context, txn *Transaction, scheme format.
 	res := &Result{Version: version, Path: path, Transaction: txn, TransactionFile: txnFile, Attempts: attempts}
 	m, err := format.ReadManifest(ctx, c.store, path)
 	if err != nil {
-		return nil, fmt.Errorf("commit: version %d committed but cannot be read back: %w", version, err)
+		// The version is committed: the Result says so, because callers
+		// remove the files of commits that did not land.
+		return res, fmt.Errorf("commit: version %d committed but cannot be read back: %w", version, err)
 	}
 	res.Manifest = m
 	if err := c.fail(FailAfterManifestLink); err != nil {

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/resona-go/resona/lance/internal/lanceerr"
 )
@@ -160,7 +161,7 @@ func (l *Local) Stat(ctx context.Context, p string) (FileInfo, error) {
 // writeStaging writes data to a fresh "<final>#<n>" file created with
 // O_EXCL and syncs it. It returns the staging file's path.
 func writeStaging(full string, data []byte) (string, error) {
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+	if err := mkdirAllSynced(filepath.Dir(full)); err != nil {
 		return "", err
 	}
 	for n := 1; n <= maxStagingAttempts; n++ {
@@ -187,6 +188,34 @@ func writeStaging(full string, data []byte) (string, error) {
 		return tmp, nil
 	}
 	return "", fmt.Errorf("no free staging name for %s after %d attempts", full, maxStagingAttempts)
+}
+
+// mkdirAllSynced creates dir and its missing parents like os.MkdirAll, and
+// syncs the parent of every directory it creates: a file synced into a new
+// directory (the first manifest of a table, its data directory) is only
+// durable once the directory's own entry is.
+func mkdirAllSynced(dir string) error {
+	if st, err := os.Stat(dir); err == nil {
+		if !st.IsDir() {
+			return &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.ENOTDIR}
+		}
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != dir {
+		if err := mkdirAllSynced(parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		// Another writer may have created it meanwhile.
+		if st, serr := os.Stat(dir); serr == nil && st.IsDir() {
+			return nil
+		}
+		return err
+	}
+	syncDir(parent)
+	return nil
 }
 
 // syncDir makes a directory entry change durable. Failures are ignored on

@@ -41,7 +41,7 @@ func (l *Local) Create(ctx context.Context, p string) (ObjectWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+	if err := mkdirAllSynced(filepath.Dir(full)); err != nil {
 		return nil, wrapErr("create", p, err)
 	}
 	for n := 1; n <= maxStagingAttempts; n++ {
