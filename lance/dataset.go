@@ -25,6 +25,8 @@ type Dataset struct {
 	close sync.Once
 	// frags maps fragment ids to their index in m.Fragments.
 	frags map[uint64]int
+	// vectors caches the vector index segments loaded by searches.
+	vectors vectorIndexCache
 }
 
 // OpenOption configures Open.

@@ -15,8 +15,13 @@
 //   - Dataset.Take fetches rows by row address.
 //   - Dataset.CountRows counts live rows, from the manifest alone when no
 //     filter is given.
-//   - Dataset.Search runs an exact (flat) nearest-neighbour search over a
-//     vector column, with the distances LanceDB reports ("_distance").
+//   - Dataset.Search runs a nearest-neighbour search over a vector column,
+//     with the distances LanceDB reports ("_distance"): through the
+//     column's IVF_PQ index when it has one (unindexed fragments scanned
+//     exactly), otherwise exact (flat).
+//   - Dataset.CreateIndex builds BTREE and IVF_PQ indexes, UpdateIndex
+//     covers new rows (a delta segment for IVF_PQ), IndexStatistics
+//     reports coverage.
 //
 // A row address is fragment_id<<32 | offset, where offset is the row's
 // physical position in its fragment (deleted rows keep their offsets). It

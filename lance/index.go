@@ -36,8 +36,10 @@ type IndexOptions struct {
 	// an existing name is ErrInvalidArgument.
 	Replace bool
 
-	// IVF_PQ parameters (ignored by other types; 0 picks LanceDB's
-	// defaults).
+	// IVF_PQ parameters (ignored by other types; 0 picks the defaults of
+	// package vector: √rows partitions, dim/8 sub-vectors, 8 bits, metric
+	// l2). MaxIterations caps the IVF k-means; SampleRate is training rows
+	// per partition (256). Only 8-bit codes are written.
 	NumPartitions int
 	NumSubVectors int
 	NumBits       int
@@ -59,7 +61,7 @@ type indexBuilder func(ctx context.Context, d *Dataset, column, name string, opt
 // entry is ErrUnsupported.
 var indexBuilders = map[IndexType]indexBuilder{
 	IndexBTree: buildBTree,
-	IndexIVFPQ: nil, // vector index builder not available yet
+	IndexIVFPQ: buildIVFPQ,
 }
 
 func buildBTree(ctx context.Context, d *Dataset, column, name string, opts IndexOptions) (*pb.IndexMetadata, error) {
@@ -154,6 +156,9 @@ type IndexStatistics struct {
 	// Segments is the number of segments (LanceDB's num_indices): 1 after
 	// a build, more when deltas were appended.
 	Segments int
+	// Metric is a vector index's distance type when the manifest records
+	// it (LanceDB 0.39 and Go do; LanceDB 0.13 does not), else "".
+	Metric Metric
 }
 
 // StaleFraction is UnindexedRows / (IndexedRows + UnindexedRows), 0 for an
@@ -181,6 +186,9 @@ func (d *Dataset) IndexStatistics(ctx context.Context, name string) (IndexStatis
 				return IndexStatistics{}, fmt.Errorf("lance: statistics of index %q of %s: %w", name, d.path, err)
 			}
 			st.Type = publicIndexType(t)
+			if t == "vector" {
+				st.Metric = vectorDetailsMetric(ix)
+			}
 			for _, id := range ix.Fields {
 				if f, ok := d.m.Schema.FieldByID(id); ok {
 					st.Columns = append(st.Columns, f.Name)
@@ -237,7 +245,13 @@ func (d *Dataset) indexRemapper(ctx context.Context) (maintenance.RemapFunc, str
 		if err != nil {
 			return nil, fmt.Sprintf("index %q: %v", ix.Name, err)
 		}
-		if t != "btree" {
+		switch t {
+		case "btree":
+		case "vector":
+			if why := vectorRemappable(ctx, d, ix); why != "" {
+				return nil, why
+			}
+		default:
 			return nil, fmt.Sprintf("covered by index %q of type %s, which compaction cannot remap yet", ix.Name, publicIndexType(t))
 		}
 	}
@@ -256,6 +270,14 @@ func (d *Dataset) indexRemapper(ctx context.Context) (maintenance.RemapFunc, str
 		out := make([]commit.RewrittenIndex, 0, len(segs))
 		for i := range segs {
 			seg := &segs[i]
+			if t, err := format.InferIndexType(ctx, store, m, seg); err == nil && t == "vector" {
+				ri, err := remapVectorSegment(ctx, store, m, seg, mapping)
+				if err != nil {
+					return nil, fmt.Errorf("remap index %q: %w", seg.Name, err)
+				}
+				out = append(out, ri)
+				continue
+			}
 			oldID, err := uuid.Parse(seg.UUID)
 			if err != nil {
 				return nil, fmt.Errorf("%w: index %q uuid %q: %w", ErrCorrupt, seg.Name, seg.UUID, err)

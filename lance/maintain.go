@@ -62,8 +62,9 @@ type CompactionMetrics struct {
 	BytesWritten          uint64
 	// Bins is the number of groups of adjacent fragments rewritten.
 	Bins int
-	// Skipped lists planned groups left alone, with the reason (for now:
-	// fragments covered by a vector index, which cannot be remapped yet).
+	// Skipped lists planned groups left alone, with the reason (fragments
+	// covered by an index compaction cannot remap, such as LanceDB 0.13's
+	// legacy IVF_PQ files).
 	Skipped []SkippedFragments
 	// IndexesRemapped counts index segments rewritten for the moved rows.
 	IndexesRemapped int
@@ -82,9 +83,10 @@ type SkippedFragments struct {
 
 // Compact rewrites small fragments and fragments with many deleted rows of
 // the latest version into fewer, larger ones, in one Rewrite commit, as
-// LanceDB's compact_files does. BTREE indexes covering rewritten fragments
-// are remapped in the same commit; fragments covered by a vector index are
-// skipped until vector remapping exists (see CompactionMetrics.Skipped).
+// LanceDB's compact_files does. BTREE and v3 IVF_PQ indexes covering
+// rewritten fragments are remapped in the same commit; fragments covered by
+// an index that cannot be remapped (LanceDB 0.13's legacy vector index) are
+// skipped (see CompactionMetrics.Skipped).
 // It returns the latest version afterwards (the receiver's table at a new
 // version when something was committed).
 func (d *Dataset) Compact(ctx context.Context, opts CompactionOptions) (*Dataset, CompactionMetrics, error) {

@@ -364,8 +364,8 @@ func TestWriteRefusals(t *testing.T) {
 	if _, err := Create(ctx, tempTable(t), resonaSchema(testDim), batch, CreateOptions{DataStorageVersion: "2.3"}); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("create a 2.3 table: %v, want ErrUnsupported", err)
 	}
-	if _, err := d.CreateIndex(ctx, "vector", IndexOptions{Type: IndexIVFPQ}); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("IVF_PQ index: %v, want ErrUnsupported", err)
+	if _, err := d.CreateIndex(ctx, "vector", IndexOptions{Type: IndexIVFPQ}); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("IVF_PQ index over too few rows to train: %v, want ErrInvalidArgument", err)
 	}
 	entries, _ := os.ReadDir(filepath.Join(d.Path(), "data"))
 	if len(entries) != 1 {

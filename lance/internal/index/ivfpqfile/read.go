@@ -1,0 +1,195 @@
+package ivfpqfile
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/resona-go/resona/lance/internal/file"
+	"github.com/resona-go/resona/lance/internal/index/pq"
+	"github.com/resona-go/resona/lance/internal/index/vector"
+	"github.com/resona-go/resona/lance/internal/pb/indexpb"
+	"github.com/resona-go/resona/lance/internal/storage"
+)
+
+// Read opens the two files of the segment in dir (dataset-relative) and
+// decodes them.
+func Read(ctx context.Context, store storage.Store, dir string) (*vector.Index, error) {
+	open := func(name string) (*file.Reader, func(), error) {
+		p := dir + "/" + name
+		f, err := store.Open(ctx, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, err := file.Open(ctx, f, f.Size(), p)
+		if err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		return r, func() { f.Close() }, nil
+	}
+	idx, closeIdx, err := open(IndexFileName)
+	if err != nil {
+		return nil, err
+	}
+	defer closeIdx()
+	aux, closeAux, err := open(AuxiliaryFileName)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAux()
+	return Decode(ctx, idx, aux)
+}
+
+// Decode reads an index from its index.idx and auxiliary.idx readers. The
+// result has passed vector.Index.Validate.
+func Decode(ctx context.Context, idx, aux *file.Reader) (*vector.Index, error) {
+	ip := idx.Path()
+	md := idx.Schema().GetMetadata()
+	metric, err := parseIndexHeader(ip, md[keyIndex])
+	if err != nil {
+		return nil, err
+	}
+	var centroidsIVF indexpb.IVF
+	if err := globalMessage(ctx, idx, keyIVF, md[keyIVF], &centroidsIVF); err != nil {
+		return nil, err
+	}
+	if centroidsIVF.GetCentroidsTensor() == nil {
+		return nil, corrupt(ip, "IVF message without a centroids tensor")
+	}
+	shape, centroids, err := tensorValues(ip, "centroids", centroidsIVF.GetCentroidsTensor(), 2)
+	if err != nil {
+		return nil, err
+	}
+	parts, dim := shape[0], shape[1]
+	if parts > maxPartitions || dim > maxDim {
+		return nil, corrupt(ip, "centroids of shape %v", shape)
+	}
+
+	ap := aux.Path()
+	amd := aux.Schema().GetMetadata()
+	if dt := string(amd[keyDistanceType]); dt != "" && dt != metric.String() {
+		return nil, corrupt(ap, "distance_type %q, index.idx says %q", dt, metric)
+	}
+	pm, err := parseStorageMeta(ap, amd[keyStorageMeta])
+	if err != nil {
+		return nil, err
+	}
+	if pm.Dimension != dim {
+		return nil, corrupt(ap, "PQ dimension %d, centroids dimension %d", pm.Dimension, dim)
+	}
+	var layout indexpb.IVF
+	if err := globalMessage(ctx, aux, keyIVF, amd[keyIVF], &layout); err != nil {
+		return nil, err
+	}
+	pos, err := parseBufferIndex(ap, "codebook_position", []byte(fmt.Sprint(pm.CodebookPosition)), aux.NumGlobalBuffers()-1)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := aux.GlobalBuffer(ctx, pos)
+	if err != nil {
+		return nil, err
+	}
+	_, cbVals, err := float32Tensor(ap, "codebook", raw, 2)
+	if err != nil {
+		return nil, err
+	}
+	if len(cbVals) != 256*dim {
+		return nil, corrupt(ap, "codebook of %d floats, want 256 × %d", len(cbVals), dim)
+	}
+	cb := &pq.Codebook{Dim: dim, M: pm.NumSubVectors, NBits: pm.NBits, Centroids: cbVals}
+
+	rowIDs, codes, err := readRows(ctx, aux, cb.M)
+	if err != nil {
+		return nil, err
+	}
+	offs, lens := layout.GetOffsets(), layout.GetLengths()
+	if len(offs) != parts || len(lens) != parts {
+		return nil, corrupt(ap, "%d offsets and %d lengths for %d partitions", len(offs), len(lens), parts)
+	}
+	ix := &vector.Index{Metric: metric, Dim: dim, Centroids: centroids, Codebook: cb,
+		Partitions: make([]vector.Partition, parts), Loss: centroidsIVF.GetLoss()}
+	n := uint64(len(rowIDs))
+	for p := range parts {
+		off, ln := offs[p], uint64(lens[p])
+		if off > n || ln > n-off {
+			return nil, corrupt(ap, "partition %d: rows [%d, %d+%d) outside the file's %d rows", p, off, off, ln, n)
+		}
+		ix.Partitions[p] = vector.Partition{
+			RowIDs: rowIDs[off : off+ln : off+ln],
+			Codes:  codes[off*uint64(cb.M) : (off+ln)*uint64(cb.M) : (off+ln)*uint64(cb.M)],
+		}
+	}
+	if err := ix.Validate(); err != nil {
+		return nil, corrupt(ap, "%v", err)
+	}
+	return ix, nil
+}
+
+// globalMessage decodes the protobuf message in the global buffer that the
+// metadata value raw names.
+func globalMessage(ctx context.Context, r *file.Reader, key string, raw []byte, msg proto.Message) error {
+	i, err := parseBufferIndex(r.Path(), key, raw, r.NumGlobalBuffers()-1)
+	if err != nil {
+		return err
+	}
+	b, err := r.GlobalBuffer(ctx, i)
+	if err != nil {
+		return err
+	}
+	if err := proto.Unmarshal(b, msg); err != nil {
+		return corrupt(r.Path(), "%s message: %v", key, err)
+	}
+	return nil
+}
+
+// readRows reads the row ids and the code bytes (m per row) of every row.
+func readRows(ctx context.Context, aux *file.Reader, m int) ([]uint64, []byte, error) {
+	p := aux.Path()
+	fields := aux.Schema().GetFields()
+	if len(fields) < 2 || fields[0].GetName() != rowIDColumn || fields[1].GetName() != codeColumn {
+		return nil, nil, corrupt(p, "columns are not %s, %s", rowIDColumn, codeColumn)
+	}
+	n := aux.NumRows()
+	if n == 0 {
+		return nil, nil, nil
+	}
+	if n > 1<<40 {
+		return nil, nil, corrupt(p, "%d rows", n)
+	}
+	ids, err := aux.ReadRange(ctx, arrow.Field{Name: rowIDColumn, Type: arrow.PrimitiveTypes.Uint64}, 0, 0, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer ids.Release()
+	codeCol := 1 // a fixed-size list of a primitive is one column
+	codes, err := aux.ReadRange(ctx, arrow.Field{Name: codeColumn,
+		Type: arrow.FixedSizeListOf(int32(m), arrow.PrimitiveTypes.Uint8)}, codeCol, 0, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer codes.Release()
+	u, ok := ids.(*array.Uint64)
+	if !ok || uint64(u.Len()) != n || u.NullN() > 0 {
+		return nil, nil, corrupt(p, "%s column: %d values of type %s", rowIDColumn, ids.Len(), ids.DataType())
+	}
+	fsl, ok := codes.(*array.FixedSizeList)
+	if !ok || uint64(fsl.Len()) != n {
+		return nil, nil, corrupt(p, "%s column: %d values of type %s", codeColumn, codes.Len(), codes.DataType())
+	}
+	items, ok := fsl.ListValues().(*array.Uint8)
+	if !ok {
+		return nil, nil, corrupt(p, "%s items of type %s", codeColumn, fsl.ListValues().DataType())
+	}
+	off := fsl.Data().Offset()
+	all := items.Uint8Values()
+	if uint64(len(all)) < (uint64(off)+n)*uint64(m) {
+		return nil, nil, corrupt(p, "%s holds %d bytes for %d rows of %d", codeColumn, len(all), n, m)
+	}
+	rowIDs := append([]uint64(nil), u.Uint64Values()...)
+	cb := append([]byte(nil), all[uint64(off)*uint64(m):(uint64(off)+n)*uint64(m)]...)
+	return rowIDs, cb, nil
+}

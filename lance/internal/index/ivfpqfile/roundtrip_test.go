@@ -1,0 +1,147 @@
+package ivfpqfile
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/resona-go/resona/lance/internal/file"
+	"github.com/resona-go/resona/lance/internal/filewriter"
+	"github.com/resona-go/resona/lance/internal/index/vector"
+	"github.com/resona-go/resona/lance/internal/lanceerr"
+	"github.com/resona-go/resona/lance/internal/linalg"
+)
+
+func decodeBytes(t testing.TB, idxB, auxB []byte) *vector.Index {
+	t.Helper()
+	ix, err := decodeRaw(idxB, auxB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix
+}
+
+func decodeRaw(idxB, auxB []byte) (*vector.Index, error) {
+	ctx := context.Background()
+	ir, err := file.Open(ctx, bytes.NewReader(idxB), int64(len(idxB)), IndexFileName)
+	if err != nil {
+		return nil, err
+	}
+	ar, err := file.Open(ctx, bytes.NewReader(auxB), int64(len(auxB)), AuxiliaryFileName)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(ctx, ir, ar)
+}
+
+func sameIndex(t *testing.T, got, want *vector.Index) {
+	t.Helper()
+	if got.Metric != want.Metric || got.Dim != want.Dim || !slices.Equal(got.Centroids, want.Centroids) ||
+		len(got.Partitions) != len(want.Partitions) || got.Loss != want.Loss {
+		t.Fatalf("header differs: got %v/%d/%d partitions, want %v/%d/%d", got.Metric, got.Dim, len(got.Partitions), want.Metric, want.Dim, len(want.Partitions))
+	}
+	if got.Codebook.M != want.Codebook.M || got.Codebook.NBits != want.Codebook.NBits || !slices.Equal(got.Codebook.Centroids, want.Codebook.Centroids) {
+		t.Fatal("codebook differs")
+	}
+	for p := range got.Partitions {
+		if !slices.Equal(got.Partitions[p].RowIDs, want.Partitions[p].RowIDs) || !bytes.Equal(got.Partitions[p].Codes, want.Partitions[p].Codes) {
+			t.Fatalf("partition %d differs", p)
+		}
+	}
+}
+
+// testIndex builds a small index over clustered random vectors.
+func testIndex(t testing.TB, metric linalg.Metric, n, dim int) (*vector.Index, []float32) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(1, 2))
+	vecs := make([]float32, n*dim)
+	for i := range n {
+		c := float32(i % 5)
+		for d := range dim {
+			vecs[i*dim+d] = c + r.Float32()*0.5
+		}
+	}
+	ids := make([]uint64, n)
+	for i := range ids {
+		ids[i] = uint64(i/100)<<32 | uint64(i%100)
+	}
+	ix, _, err := vector.Build(context.Background(), vector.SliceSource(vecs, dim, ids, 0),
+		vector.BuildOptions{Metric: metric, Partitions: 4, SubVectors: 4, Seed: 7, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix, vecs
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, m := range []linalg.Metric{linalg.MetricL2, linalg.MetricCosine, linalg.MetricDot} {
+		for _, v := range []filewriter.Version{filewriter.Version2_0, filewriter.Version2_1, filewriter.Version2_2} {
+			ix, _ := testIndex(t, m, 600, 16)
+			idxB, auxB, err := Encode(context.Background(), ix, Options{Version: v})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameIndex(t, decodeBytes(t, idxB, auxB), ix)
+		}
+	}
+}
+
+// TestDecodeRejects damages metadata one key at a time and expects
+// ErrCorrupt (or ErrUnsupported) naming the file, never a panic.
+func TestDecodeRejects(t *testing.T) {
+	ix, _ := testIndex(t, linalg.MetricL2, 300, 8)
+	cases := []struct {
+		name string
+		edit func(ix *vector.Index) (idx, aux map[string][]byte)
+		want error
+	}{
+		{"bad header", func(*vector.Index) (map[string][]byte, map[string][]byte) {
+			return map[string][]byte{keyIndex: []byte("{")}, nil
+		}, lanceerr.ErrCorrupt},
+		{"other type", func(*vector.Index) (map[string][]byte, map[string][]byte) {
+			return map[string][]byte{keyIndex: []byte(`{"type":"IVF_HNSW_SQ","distance_type":"l2"}`)}, nil
+		}, lanceerr.ErrUnsupported},
+		{"ivf buffer out of range", func(*vector.Index) (map[string][]byte, map[string][]byte) {
+			return map[string][]byte{keyIVF: []byte("9")}, nil
+		}, lanceerr.ErrCorrupt},
+		{"ivf buffer zero", func(*vector.Index) (map[string][]byte, map[string][]byte) {
+			return nil, map[string][]byte{keyIVF: []byte("0")}
+		}, lanceerr.ErrCorrupt},
+		{"storage meta", func(*vector.Index) (map[string][]byte, map[string][]byte) {
+			return nil, map[string][]byte{keyStorageMeta: []byte(`["{\"nbits\":8,\"num_sub_vectors\":3,\"dimension\":8,\"transposed\":true,\"codebook_position\":2}"]`)}
+		}, lanceerr.ErrCorrupt},
+		{"codebook points at layout", func(*vector.Index) (map[string][]byte, map[string][]byte) {
+			return nil, map[string][]byte{keyStorageMeta: []byte(`["{\"nbits\":8,\"num_sub_vectors\":2,\"dimension\":8,\"transposed\":true,\"codebook_position\":1}"]`)}
+		}, nil},
+		{"metric mismatch", func(*vector.Index) (map[string][]byte, map[string][]byte) {
+			return nil, map[string][]byte{keyDistanceType: []byte("dot")}
+		}, lanceerr.ErrCorrupt},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			im, am := c.edit(ix)
+			idxB, err := encodeIndexFile(context.Background(), ix, Options{}, im)
+			if err != nil {
+				t.Fatal(err)
+			}
+			auxB, err := encodeAuxFile(context.Background(), ix, Options{}, am)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = decodeRaw(idxB, auxB)
+			if c.want == nil && (errors.Is(err, lanceerr.ErrCorrupt) || errors.Is(err, lanceerr.ErrUnsupported)) {
+				return
+			}
+			if c.want == nil || !errors.Is(err, c.want) {
+				t.Fatalf("got %v, want %v", err, c.want)
+			}
+			if !strings.Contains(err.Error(), ".idx") {
+				t.Errorf("error does not name the file: %v", err)
+			}
+		})
+	}
+}
