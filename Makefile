@@ -56,11 +56,6 @@ fuzz:
 		done; \
 	done
 
-# bench runs the side-by-side benchmark against LanceDB on the Resona
-# workload (bench/run.sh; `SIZE=small make bench` for a quick run).
-bench:
-	bash bench/run.sh
-
 lint:
 	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*' -not -path '*/node_modules/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -111,12 +106,12 @@ demo: resona
 # (Node) and on the Go engine over the same vector files, appends one JSON
 # line per engine to bench/results/<date>.jsonl, then draws the charts.
 bench:
-	bench/run.sh
+	bash bench/run.sh
 	$(MAKE) bench-plot
 
 # bench-small is the quick version (20k rows, LanceDB 0.13 included).
 bench-small:
-	SIZE=small bench/run.sh
+	SIZE=small bash bench/run.sh
 	$(MAKE) bench-plot
 
 # bench-plot renders PNGs of the last run in the newest results file.

@@ -13,6 +13,11 @@
 // removes old versions. Set RESONA_DEBUG=1 to log every step with
 // log/slog on standard error; texts and API keys are never logged.
 //
+// Search results carry the engine's Distance (squared euclidean by
+// default) and, as TypeScript Resona, Similarity = 1 − Distance. That is
+// not a cosine similarity: for unit vectors it is 2·cos − 1, often
+// negative for unrelated texts (see SearchResult).
+//
 // UnifiedSearch searches several sources ("tana/main", "email/work") at
 // once and merges their results by similarity.
 package resona

@@ -63,7 +63,7 @@ func (s *EmbeddingService) ensureIDIndex(ctx context.Context) error {
 			return nil
 		}
 	}
-	nd, err := createIndex(ctx, s.ds, colID, "", indexBTree, 0, "")
+	nd, err := createIndex(ctx, s.ds, colID, "", indexBTree, "")
 	switch {
 	case errorsIsUnsupported(err):
 		s.log.Debug("id index not created: engine does not build BTREE indexes yet", "error", err)

@@ -3,7 +3,6 @@ package resona
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -27,44 +26,15 @@ func (k indexKind) String() string {
 
 func errorsIsUnsupported(err error) bool { return errors.Is(err, lance.ErrUnsupported) }
 
-// errEngine reports an engine operation this build does not provide.
-func errEngine(op string) error {
-	return fmt.Errorf("%w: the lance engine does not provide %s yet", lance.ErrUnsupported, op)
-}
-
-// ivfPQParams chooses index parameters for rows vectors of dim dimensions:
-// about √rows partitions (Lance's advice, at least 1) and sub-vectors of
-// 16 dimensions where dim allows (8, 4, 2 or 1 otherwise), at most 96.
-func ivfPQParams(rows, dim int) (partitions, subVectors int) {
-	partitions = 1
-	for (partitions+1)*(partitions+1) <= rows {
-		partitions++
-	}
-	for _, w := range []int{16, 8, 4, 2, 1} {
-		if dim%w == 0 {
-			subVectors = dim / w
-			break
-		}
-	}
-	for subVectors > 96 && subVectors%2 == 0 {
-		subVectors /= 2
-	}
-	return partitions, subVectors
-}
-
 // createIndex builds (or replaces) the index name (column+"_idx" when
-// empty) on column: a BTREE, or an
-// IVF_PQ over the vector column sized for the table (dim is the vector
-// length) using the service's metric.
-func createIndex(ctx context.Context, ds *lance.Dataset, column, name string, kind indexKind, dim int, metric lance.Metric) (*lance.Dataset, error) {
+// empty) on column: a BTREE, or an IVF_PQ over the vector column using the
+// service's metric. The IVF_PQ is sized by the engine's defaults (about
+// √rows partitions, sub-vectors of 8 floats), which it tuned for recall on
+// text embeddings.
+func createIndex(ctx context.Context, ds *lance.Dataset, column, name string, kind indexKind, metric lance.Metric) (*lance.Dataset, error) {
 	opts := lance.IndexOptions{Type: lance.IndexBTree, Name: name, Replace: true}
 	if kind == indexIVFPQ {
-		var rows int64
-		for _, f := range ds.Fragments() {
-			rows += int64(f.LiveRows())
-		}
-		parts, subs := ivfPQParams(int(rows), dim)
-		opts = lance.IndexOptions{Type: lance.IndexIVFPQ, Name: name, Replace: true, NumPartitions: parts, NumSubVectors: subs, Metric: metric}
+		opts = lance.IndexOptions{Type: lance.IndexIVFPQ, Name: name, Replace: true, Metric: metric}
 	}
 	return ds.CreateIndex(ctx, column, opts)
 }

@@ -24,6 +24,10 @@ var (
 	// ErrInvalidVector marks a vector of the wrong length or with NaN or
 	// infinite components.
 	ErrInvalidVector = errors.New("resona: invalid vector")
+	// ErrTooFewRows marks a vector index requested
+	// (MaintenanceOptions.RebuildIndex) on a table with fewer than
+	// MinTrainingRows live rows.
+	ErrTooFewRows = errors.New("resona: too few rows for a vector index")
 	// ErrClosed marks a call on a closed EmbeddingService.
 	ErrClosed = errors.New("resona: service closed")
 )

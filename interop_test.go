@@ -16,10 +16,11 @@ import (
 	"github.com/resona-go/resona/provider"
 )
 
-// A table written the way TypeScript Resona writes it (LanceDB 0.13:
-// create, many small appends, deletes, upserts, a BTREE on id, an IVF_PQ
-// index, more appends) is searched, diagnosed and maintained by the Go
-// service, and LanceDB reads it afterwards with the same results.
+// A table written the way TypeScript Resona writes it (create, many small
+// appends, deletes, upserts, a BTREE on id, an IVF_PQ index, more appends),
+// by LanceDB 0.13 (format 2.0) and 0.39 (format 2.2), is searched,
+// diagnosed and maintained (compaction included) by the Go service, and
+// LanceDB reads it afterwards with the same results.
 func TestInteropTypeScriptTable(t *testing.T) {
 	if os.Getenv(interop.SkipEnv) == "skip" {
 		t.Skipf("%s=skip", interop.SkipEnv)
@@ -28,16 +29,22 @@ func TestInteropTypeScriptTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, version := range interop.Versions {
+		t.Run("lancedb-"+version, func(t *testing.T) { testTypeScriptTable(t, h, version) })
+	}
+}
+
+func testTypeScriptTable(t *testing.T, h *interop.Harness, version string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	root := t.TempDir()
 	dbDir := filepath.Join(root, "kb.lance")
-	sum, err := h.Write(ctx, "0.13", dbDir, "resona")
+	sum, err := h.Write(ctx, version, dbDir, "resona")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dumpOpts := interop.DumpOptions{VectorColumn: sum.VectorColumn, IDColumn: sum.IDColumn}
-	before, err := h.Dump(ctx, "0.13", dbDir, sum.Table, filepath.Join(root, "before.json"), dumpOpts)
+	before, err := h.Dump(ctx, version, dbDir, sum.Table, filepath.Join(root, "before.json"), dumpOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,9 +80,12 @@ func TestInteropTypeScriptTable(t *testing.T) {
 	if res.Cleanup == nil || res.Cleanup.VersionsRemoved == 0 {
 		t.Fatalf("cleanup %+v", res.Cleanup)
 	}
+	if res.Compaction == nil || res.Compaction.FragmentsRemoved < 2 || res.Compaction.RowsRewritten == 0 {
+		t.Fatalf("compaction %+v", res.Compaction)
+	}
 	checkSearches(t, svc, before, "after maintenance")
 
-	after, err := h.Dump(ctx, "0.13", dbDir, sum.Table, filepath.Join(root, "after.json"), dumpOpts)
+	after, err := h.Dump(ctx, version, dbDir, sum.Table, filepath.Join(root, "after.json"), dumpOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +100,31 @@ func TestInteropTypeScriptTable(t *testing.T) {
 			}
 		}
 	}
+	// RebuildIndex replaces LanceDB's index with one this engine builds;
+	// fragments only LanceDB 0.13's legacy index kept apart are merged
+	// then, in the same run.
+	res, err = svc.Maintain(ctx, resona.MaintenanceOptions{RebuildIndex: true, RetentionDays: resona.Days(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("maintenance with RebuildIndex: %+v", res.Steps)
+	if !res.IndexRebuilt || res.IndexCreated || res.IndexStats == nil || res.IndexStats.NumUnindexedRows != 0 ||
+		res.IndexStats.NumIndexedRows != before.CountRows || res.Compaction == nil || res.Compaction.FragmentsSkipped != 0 {
+		t.Fatalf("RebuildIndex: %+v, index %+v, compaction %+v", res, res.IndexStats, res.Compaction)
+	}
+	if d, err = svc.GetDiagnostics(ctx); err != nil || d.CompactableFragments != 0 {
+		t.Fatalf("diagnostics after RebuildIndex: %+v %v", d, err)
+	}
+	rebuilt, err := h.Dump(ctx, version, dbDir, sum.Table, filepath.Join(root, "rebuilt.json"), interop.DumpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt.CountRows != before.CountRows {
+		t.Fatalf("LanceDB counts %d rows after RebuildIndex, want %d", rebuilt.CountRows, before.CountRows)
+	}
+	if st := lanceIndexStats(t, rebuilt, "vector"); st.NumUnindexedRows != 0 || st.NumIndexedRows != before.CountRows {
+		t.Fatalf("LanceDB's view of the rebuilt index: %+v", st)
+	}
 	// Go updates TypeScript's rows in place (merge-insert on id) and adds
 	// new ones; LanceDB sees one row per id.
 	upd, err := svc.EmbedBatch(ctx, []resona.Item{
@@ -100,7 +135,7 @@ func TestInteropTypeScriptTable(t *testing.T) {
 	if err != nil || upd.Processed != 3 || upd.Errors != 0 {
 		t.Fatalf("%+v %v", upd, err)
 	}
-	final, err := h.Dump(ctx, "0.13", dbDir, sum.Table, filepath.Join(root, "final.json"), interop.DumpOptions{})
+	final, err := h.Dump(ctx, version, dbDir, sum.Table, filepath.Join(root, "final.json"), interop.DumpOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

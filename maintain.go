@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/resona-go/resona/lance"
 )
 
 // MaintenanceOptions configure Maintain. The zero value runs every step
@@ -25,6 +27,12 @@ type MaintenanceOptions struct {
 	// share of the rows is not indexed (the service's, by default 0.1,
 	// when 0).
 	IndexStaleThreshold float64
+	// RebuildIndex builds the vector index anew even when it covers every
+	// row, and creates a missing one whatever Options.MinIndexRows says.
+	// Training needs at least MinTrainingRows live rows: on a smaller
+	// table Maintain writes nothing and returns ErrTooFewRows. SkipIndex
+	// wins over it.
+	RebuildIndex bool
 	// OnProgress, when set, is called as steps start and finish.
 	OnProgress func(step, details string)
 	// DryRun computes the plan and its expected effect without writing:
@@ -104,14 +112,19 @@ type MaintenanceResult struct {
 	// VersionBefore and VersionAfter are the table versions around the
 	// run.
 	VersionBefore, VersionAfter uint64
-	Steps                       []StepResult
-	DurationMs                  int64
+	// Steps are the steps in the order they ran; compaction appears twice
+	// when it ran again after the index rebuild.
+	Steps      []StepResult
+	DurationMs int64
 }
 
 // Maintain keeps the table fast and small: it compacts small fragments
 // and materializes deletions, rebuilds the vector index when too many rows
-// are not covered (or creates it once the table has MinIndexRows rows),
-// then removes versions older than the retention. The current version is
+// are not covered or when RebuildIndex asks for it (and creates it once the
+// table has MinIndexRows rows), then removes versions older than the
+// retention. Fragments compaction had to leave alone because the old
+// vector index could not follow them (LanceDB 0.13's layout) are merged in
+// a second pass once the index step rebuilt it. The current version is
 // never removed, and a second run right after the first does nothing.
 // A failing step stops the run; the error names it, and the result says
 // what the earlier steps did.
@@ -158,13 +171,23 @@ func (s *EmbeddingService) Maintain(ctx context.Context, opts MaintenanceOptions
 	}
 	defer s.mu.Unlock()
 	s.log.Debug("maintenance start", "table", s.tablePath, "skip_compaction", opts.SkipCompaction,
-		"skip_index", opts.SkipIndex, "skip_cleanup", opts.SkipCleanup, "retention_days", retention,
-		"target_rows_per_fragment", target, "index_stale_threshold", threshold, "dry_run", opts.DryRun)
+		"skip_index", opts.SkipIndex, "rebuild_index", opts.RebuildIndex, "skip_cleanup", opts.SkipCleanup,
+		"retention_days", retention, "target_rows_per_fragment", target, "index_stale_threshold", threshold,
+		"dry_run", opts.DryRun)
+	rebuild := opts.RebuildIndex && !opts.SkipIndex
 	if s.ds == nil {
+		if rebuild {
+			// Refused before any step, so that nothing is written.
+			return nil, fmt.Errorf("%w: the table does not exist yet; training one needs at least %d rows", ErrTooFewRows, MinTrainingRows)
+		}
 		progress("maintenance", "no table yet; nothing to maintain")
 		return finish(nil)
 	}
 	res.VersionBefore = s.ds.Version()
+	if rows := liveRows(s.ds); rebuild && rows < MinTrainingRows {
+		return nil, fmt.Errorf("%w: the table has %d rows, training one needs at least %d (searches on a table this small are exact and fast)",
+			ErrTooFewRows, rows, MinTrainingRows)
+	}
 
 	// Compaction never merges fragments an index covers with ones it does
 	// not, so a stale id index would keep new fragments apart from old
@@ -178,40 +201,23 @@ func (s *EmbeddingService) Maintain(ctx context.Context, opts MaintenanceOptions
 	// Step 1: compaction.
 	if opts.SkipCompaction {
 		res.Steps = append(res.Steps, StepResult{Name: StepCompaction, Details: "skipped"})
-	} else {
-		t0 := time.Now()
-		progress(StepCompaction, fmt.Sprintf("merging fragments smaller than %d rows", target))
-		nd, out, err := compactTable(ctx, s.ds, target, opts.DryRun, s.log)
-		if err != nil {
-			return finish(fmt.Errorf("resona: maintain: %s: %w", StepCompaction, err))
-		}
-		s.swap(nd)
-		res.Compaction = &CompactionResult{
-			FragmentsRemoved: out.FragmentsRemoved, FilesCreated: out.FilesAdded, RowsRewritten: out.RowsRewritten,
-			FragmentsSkipped: out.Skipped, SkipReasons: out.Reasons,
-		}
-		details := fmt.Sprintf("%d fragments merged into %d files, %d rows rewritten", out.FragmentsRemoved, out.FilesAdded, out.RowsRewritten)
-		if opts.DryRun {
-			details = fmt.Sprintf("would merge %d fragments, rewriting %d rows", out.FragmentsRemoved, out.RowsRewritten)
-		}
-		if out.FragmentsRemoved == 0 {
-			details = "nothing to compact"
-		}
-		if out.Skipped > 0 {
-			details += fmt.Sprintf("; %d fragments left alone: %v", out.Skipped, out.Reasons)
-		}
-		res.Steps = append(res.Steps, StepResult{Name: StepCompaction, Ran: true, Changed: out.FragmentsRemoved > 0, Details: details, Elapsed: time.Since(t0)})
-		s.log.Debug("maintenance step", "step", StepCompaction, "fragments_removed", out.FragmentsRemoved,
-			"files_created", out.FilesAdded, "rows_rewritten", out.RowsRewritten, "fragments_skipped", out.Skipped,
-			"version", out.Version, "duration", time.Since(t0))
-		progress(StepCompaction, details)
+	} else if err := s.compact(ctx, res, target, opts.DryRun, progress); err != nil {
+		return finish(err)
 	}
 
 	// Step 2: the vector index.
 	if opts.SkipIndex {
 		res.Steps = append(res.Steps, StepResult{Name: StepIndex, Details: "skipped"})
-	} else if err := s.maintainIndex(ctx, res, threshold, opts.DryRun, progress); err != nil {
+	} else if err := s.maintainIndex(ctx, res, threshold, rebuild, opts.DryRun, progress); err != nil {
 		return finish(err)
+	}
+	// Fragments under an index compaction cannot remap (LanceDB 0.13's
+	// legacy vector index) were left alone; the index just built can be
+	// remapped, so they can be merged now.
+	if c := res.Compaction; c != nil && c.FragmentsSkipped > 0 && res.IndexRebuilt && !opts.DryRun {
+		if err := s.compact(ctx, res, target, false, progress); err != nil {
+			return finish(err)
+		}
 	}
 	if h := s.vectorIndexHealth(s.ds, threshold); h != nil && res.IndexStats == nil {
 		res.IndexStats = &IndexStats{NumIndexedRows: h.NumIndexedRows, NumUnindexedRows: h.NumUnindexedRows}
@@ -243,8 +249,59 @@ func (s *EmbeddingService) Maintain(ctx context.Context, opts MaintenanceOptions
 	return finish(nil)
 }
 
-// maintainIndex rebuilds a stale vector index or creates a missing one.
-func (s *EmbeddingService) maintainIndex(ctx context.Context, res *MaintenanceResult, threshold float64, dryRun bool, progress func(string, string)) error {
+// compact runs a compaction pass and adds it to res: a second pass adds
+// its merges to the first's and replaces its skipped fragments.
+func (s *EmbeddingService) compact(ctx context.Context, res *MaintenanceResult, target int, dryRun bool, progress func(string, string)) error {
+	t0 := time.Now()
+	again := res.Compaction != nil
+	start := fmt.Sprintf("merging fragments smaller than %d rows", target)
+	if again {
+		start = "merging the fragments left alone, now that the vector index was rebuilt"
+	}
+	progress(StepCompaction, start)
+	nd, out, err := compactTable(ctx, s.ds, target, dryRun, s.log)
+	if err != nil {
+		return fmt.Errorf("resona: maintain: %s: %w", StepCompaction, err)
+	}
+	s.swap(nd)
+	c := &CompactionResult{}
+	if again {
+		c = res.Compaction
+	}
+	c.FragmentsRemoved += out.FragmentsRemoved
+	c.FilesCreated += out.FilesAdded
+	c.RowsRewritten += out.RowsRewritten
+	c.FragmentsSkipped, c.SkipReasons = out.Skipped, out.Reasons
+	res.Compaction = c
+	details := fmt.Sprintf("%d fragments merged into %d files, %d rows rewritten", out.FragmentsRemoved, out.FilesAdded, out.RowsRewritten)
+	if dryRun {
+		details = fmt.Sprintf("would merge %d fragments, rewriting %d rows", out.FragmentsRemoved, out.RowsRewritten)
+	}
+	if out.FragmentsRemoved == 0 {
+		details = "nothing to compact"
+	}
+	if again {
+		details = "after the index rebuild: " + details
+	}
+	if out.Skipped > 0 {
+		details += fmt.Sprintf("; %d fragments left alone: %v", out.Skipped, out.Reasons)
+	}
+	res.Steps = append(res.Steps, StepResult{Name: StepCompaction, Ran: true, Changed: out.FragmentsRemoved > 0, Details: details, Elapsed: time.Since(t0)})
+	pass := 1
+	if again {
+		pass = 2
+	}
+	s.log.Debug("maintenance step", "step", StepCompaction, "pass", pass,
+		"fragments_removed", out.FragmentsRemoved, "files_created", out.FilesAdded, "rows_rewritten", out.RowsRewritten,
+		"fragments_skipped", out.Skipped, "version", out.Version, "duration", time.Since(t0))
+	progress(StepCompaction, details)
+	return nil
+}
+
+// maintainIndex rebuilds a stale vector index or creates a missing one;
+// force rebuilds or creates it whatever its state (the caller checked that
+// the table has MinTrainingRows rows).
+func (s *EmbeddingService) maintainIndex(ctx context.Context, res *MaintenanceResult, threshold float64, force, dryRun bool, progress func(string, string)) error {
 	t0 := time.Now()
 	step := StepResult{Name: StepIndex, Ran: true}
 	defer func() {
@@ -254,18 +311,28 @@ func (s *EmbeddingService) maintainIndex(ctx context.Context, res *MaintenanceRe
 	}()
 	progress(StepIndex, "checking the vector index")
 	h := s.vectorIndexHealth(s.ds, threshold)
-	rows := int64(0)
-	for _, f := range s.ds.Fragments() {
-		rows += int64(f.LiveRows())
-	}
+	rows := liveRows(s.ds)
+	// Below MinTrainingRows the engine cannot train an index, whatever
+	// MinIndexRows says.
+	minRows := int64(max(s.opts.MinIndexRows, MinTrainingRows))
 	var reason string
 	switch {
-	case h == nil && rows < int64(s.opts.MinIndexRows):
-		step.Details = fmt.Sprintf("no vector index; %d rows is below the %d needed to build one (searches are exact)", rows, s.opts.MinIndexRows)
-		s.log.Debug("maintenance step", "step", StepIndex, "action", "none", "rows", rows, "min_rows", s.opts.MinIndexRows)
+	case force && h == nil:
+		reason = fmt.Sprintf("creating the vector index over %d rows (requested)", rows)
+	case force:
+		reason = fmt.Sprintf("rebuilding as requested: %.1f%% of rows unindexed", h.StalePercent)
+	case h == nil && rows < minRows:
+		step.Details = fmt.Sprintf("no vector index; %d rows is below the %d needed to build one (searches are exact)", rows, minRows)
+		s.log.Debug("maintenance step", "step", StepIndex, "action", "none", "rows", rows, "min_rows", minRows)
 		return nil
 	case h == nil:
 		reason = fmt.Sprintf("creating the vector index over %d rows", rows)
+	case h.NeedsRebuild && rows < MinTrainingRows:
+		step.Details = fmt.Sprintf("index stale (%.1f%% of rows unindexed) but %d rows is below the %d needed to train a new one; kept as is (unindexed rows are still searched)",
+			h.StalePercent, rows, MinTrainingRows)
+		res.IndexStats = &IndexStats{NumIndexedRows: h.NumIndexedRows, NumUnindexedRows: h.NumUnindexedRows}
+		s.log.Debug("maintenance step", "step", StepIndex, "action", "none", "rows", rows, "min_rows", MinTrainingRows)
+		return nil
 	case h.NeedsRebuild:
 		reason = fmt.Sprintf("rebuilding: %.1f%% of rows unindexed (threshold %.1f%%)", h.StalePercent, 100*threshold)
 	default:
@@ -287,7 +354,7 @@ func (s *EmbeddingService) maintainIndex(ctx context.Context, res *MaintenanceRe
 	if h != nil {
 		name = h.Name
 	}
-	nd, err := createIndex(ctx, s.ds, colVector, name, indexIVFPQ, s.p.Dimensions(), s.opts.Metric)
+	nd, err := createIndex(ctx, s.ds, colVector, name, indexIVFPQ, s.opts.Metric)
 	switch {
 	case errors.Is(err, ErrUnsupported):
 		res.IndexUnavailable = err.Error()
@@ -310,6 +377,15 @@ func (s *EmbeddingService) maintainIndex(ctx context.Context, res *MaintenanceRe
 	return nil
 }
 
+// liveRows counts the rows of ds's version that are not deleted.
+func liveRows(ds *lance.Dataset) int64 {
+	var n int64
+	for _, f := range ds.Fragments() {
+		n += int64(f.LiveRows())
+	}
+	return n
+}
+
 // refreshIDIndex rebuilds the BTREE index on id when more than threshold
 // of the rows are not covered.
 func (s *EmbeddingService) refreshIDIndex(ctx context.Context, res *MaintenanceResult, threshold float64, dryRun bool, progress func(string, string)) error {
@@ -326,7 +402,7 @@ func (s *EmbeddingService) refreshIDIndex(ctx context.Context, res *MaintenanceR
 		res.Steps = append(res.Steps, step)
 		return nil
 	}
-	nd, err := createIndex(ctx, s.ds, colID, h.Name, indexBTree, 0, "")
+	nd, err := createIndex(ctx, s.ds, colID, h.Name, indexBTree, "")
 	switch {
 	case errors.Is(err, ErrUnsupported):
 		step.Changed = false

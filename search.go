@@ -21,15 +21,25 @@ const DefaultK = 10
 const candidateFactor = 5
 
 // SearchResult is one item found by a search.
+//
+// Similarity is NOT a cosine similarity: it is 1 − Distance, the figure
+// TypeScript Resona reports, kept so that both rank and threshold results
+// alike. Under the default MetricL2, Distance is the squared euclidean
+// distance, so for unit-length vectors Similarity = 2·cos(θ) − 1: 1 for
+// the same direction, 0 at cos(θ) = ½, −1 for orthogonal (unrelated)
+// vectors and −3 for opposite ones. Negative values are normal; show it
+// under a name that says what it is (the resona CLI prints "1 − L2²").
 type SearchResult struct {
 	// ID is the item's id; hits on chunks "<id>#n" are reported as <id>.
 	ID string
 	// Distance is the engine's distance of the best-matching row (for
-	// MetricL2 the squared euclidean distance, as LanceDB reports it).
+	// MetricL2 the squared euclidean distance, as LanceDB reports it; for
+	// MetricCosine 1 − cos(θ)).
 	Distance float64
 	// Similarity is 1 − Distance, as TypeScript Resona reports it; higher
-	// is more similar. For unit vectors under MetricL2 this is
-	// 2·cos(θ) − 1, in [−1, 1]; under MetricCosine it is cos(θ).
+	// is more similar. See the type's documentation: under MetricL2 it is
+	// 2·cos(θ) − 1 for unit vectors, in [−3, 1]; under MetricCosine it is
+	// cos(θ).
 	Similarity float64
 	// ContextText is the embedded text of the best-matching row (for a
 	// chunked item, that chunk).
@@ -62,7 +72,11 @@ func (s *EmbeddingService) Search(ctx context.Context, query string, k int) ([]S
 
 // SearchVector returns the k items nearest to vec, best first. Chunk hits
 // collapse to their item, keeping the best chunk; more rows are fetched
-// until k distinct items are found or the table is exhausted.
+// until k distinct items are found or the table is exhausted. Once
+// Maintain has built a vector index the engine searches through it
+// (approximately, with the candidates re-ranked by exact distance; rows
+// added since are scanned exactly), so a near neighbour may on rare
+// occasions be missed; without one every row is scanned.
 func (s *EmbeddingService) SearchVector(ctx context.Context, vec []float32, k int) ([]SearchResult, error) {
 	if k <= 0 {
 		k = DefaultK

@@ -119,3 +119,39 @@ func TestDeleteAndCleanup(t *testing.T) {
 		t.Fatalf("%v", ids)
 	}
 }
+
+// Similarity is TypeScript Resona's 1 − squared L2 distance, not a cosine:
+// for unit vectors it is 2·cos − 1, so the opposite vector scores −3.
+func TestSimilarityIsOneMinusSquaredL2(t *testing.T) {
+	ctx := context.Background()
+	s := newService(t, t.TempDir(), Options{})
+	embedInBatches(t, s, 0, 8, 8)
+	e, err := s.GetEmbedding(ctx, "node-00003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var norm float64
+	for _, x := range e.Vector {
+		norm += float64(x) * float64(x)
+	}
+	if math.Abs(norm-1) > 1e-5 {
+		t.Skipf("the local provider's vectors have squared norm %v, not 1", norm)
+	}
+	opposite := make([]float32, len(e.Vector))
+	for i, x := range e.Vector {
+		opposite[i] = -x
+	}
+	rs, err := s.SearchVector(ctx, opposite, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := rs[len(rs)-1]
+	if last.ID != "node-00003" || math.Abs(last.Distance-4) > 1e-4 || math.Abs(last.Similarity-(-3)) > 1e-4 {
+		t.Fatalf("opposite vector: %+v", last)
+	}
+	for _, r := range rs {
+		if r.Similarity != 1-r.Distance || r.Similarity < -3-1e-4 || r.Similarity > 1+1e-4 {
+			t.Fatalf("%+v", r)
+		}
+	}
+}

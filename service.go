@@ -30,14 +30,21 @@ const (
 	// which the vector index counts as stale.
 	DefaultIndexStaleThreshold = 0.1
 	// DefaultMinIndexRows is the fewest rows Maintain builds a new vector
-	// index for: PQ trains 256 centroids per sub-vector, and below a few
-	// hundred rows an exact scan is as fast as an index anyway.
-	DefaultMinIndexRows = 256
+	// index for by itself: below a few hundred rows an exact scan is as
+	// fast as an index anyway.
+	DefaultMinIndexRows = MinTrainingRows
 	// DefaultRetentionDays is how long old versions are kept.
 	DefaultRetentionDays = 7
 	// DefaultTargetRowsPerFragment is the compaction target.
 	DefaultTargetRowsPerFragment = 500000
 )
+
+// MinTrainingRows is the fewest live rows a vector index can be trained
+// on: its IVF_PQ product quantizer learns 256 centroids (8-bit codes) per
+// sub-vector, one row at least for each (the engine's √rows IVF partitions
+// need far fewer). Maintain builds no vector index on a smaller table;
+// with MaintenanceOptions.RebuildIndex it fails with ErrTooFewRows.
+const MinTrainingRows = 256
 
 // Days returns a pointer to n, for the RetentionDays options.
 func Days(n int) *int { return &n }
@@ -59,7 +66,8 @@ type Options struct {
 	// when 0).
 	IndexStaleThreshold float64
 	// MinIndexRows is the fewest live rows for which Maintain creates a
-	// missing vector index (DefaultMinIndexRows when 0).
+	// missing vector index (DefaultMinIndexRows when 0; values below
+	// MinTrainingRows act as MinTrainingRows).
 	MinIndexRows int
 	// RetentionDays is how long old versions are kept: the default of
 	// MaintenanceOptions.RetentionDays, and the retention GetDiagnostics

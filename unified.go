@@ -51,8 +51,11 @@ func (s ServiceSource) Search(ctx context.Context, query string, k int) ([]Searc
 
 // UnifiedResult is one item found by UnifiedSearch; (Source, ID) is unique.
 type UnifiedResult struct {
-	Source     string
-	ID         string
+	Source string
+	ID     string
+	// Similarity and Distance are the source's SearchResult figures:
+	// Similarity is 1 − Distance (TypeScript Resona's), not a cosine
+	// similarity; see SearchResult.
 	Similarity float64
 	Distance   float64
 	Preview    string

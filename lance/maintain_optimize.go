@@ -20,16 +20,24 @@ type OptimizeOptions struct {
 	Logger          *slog.Logger
 }
 
-// OptimizeResult gathers what each step of Optimize did.
+// OptimizeResult gathers what each step of Optimize did. Every index
+// with rows to catch up on appears in exactly one of IndexesRebuilt,
+// IndexesUpdated and IndexesSkipped; indexes already up to date appear in
+// none.
 type OptimizeResult struct {
 	Compaction CompactionMetrics
 	// CompactionSkipped says why compaction did not run ("" when it did):
 	// tables in a format compaction cannot write yet are still indexed
 	// and cleaned up.
 	CompactionSkipped string
-	// IndexesRebuilt names the indexes rebuilt to cover new rows;
-	// IndexesSkipped those that could not be (with the reason).
+	// IndexesRebuilt names the scalar indexes rebuilt over all live rows.
 	IndexesRebuilt []string
+	// IndexesUpdated names the vector indexes given a delta segment
+	// covering the fragments they did not cover (see UpdateIndex).
+	IndexesUpdated []string
+	// IndexesSkipped maps the indexes left stale to the reason, such as
+	// LanceDB 0.13's legacy IVF_PQ files, which cannot be extended. Such
+	// an index keeps working: searches read the rows it misses exactly.
 	IndexesSkipped map[string]string
 	Cleanup        CleanupStats
 }
@@ -37,8 +45,12 @@ type OptimizeResult struct {
 // Optimize runs the maintenance LanceDB's optimize() runs: compaction, then
 // bringing indexes up to date with rows added since they were built, then
 // cleanup of old versions. A BTREE is rebuilt over all live rows (what
-// Lance's BTREE update produces too); vector indexes are left for now and
-// reported in IndexesSkipped. It returns the latest version.
+// Lance's BTREE update produces too); an IVF_PQ index gets a delta segment
+// for the fragments it misses, encoded with its existing centroids and
+// codebook, as Lance's optimize_indices does. An index that cannot be
+// brought up to date (ErrUnsupported) is reported in IndexesSkipped and the
+// other steps still run; any other error stops Optimize. It returns the
+// latest version.
 func (d *Dataset) Optimize(ctx context.Context, opts OptimizeOptions) (*Dataset, OptimizeResult, error) {
 	var res OptimizeResult
 	if opts.Compaction.Logger == nil {
@@ -56,38 +68,8 @@ func (d *Dataset) Optimize(ctx context.Context, opts OptimizeOptions) (*Dataset,
 	}
 	res.Compaction = met
 	if !opts.SkipIndexUpdate {
-		seen := map[string]bool{}
-		for _, ix := range cur.Indexes() {
-			if seen[ix.Name] {
-				continue
-			}
-			seen[ix.Name] = true
-			st, err := cur.IndexStatistics(ctx, ix.Name)
-			if err != nil {
-				cur.Close()
-				return nil, res, fmt.Errorf("lance: optimize: %w", err)
-			}
-			if st.UnindexedRows == 0 && st.Segments == 1 {
-				continue
-			}
-			if st.Type != IndexBTree || len(st.Columns) != 1 {
-				if res.IndexesSkipped == nil {
-					res.IndexesSkipped = map[string]string{}
-				}
-				res.IndexesSkipped[ix.Name] = fmt.Sprintf("%s indexes cannot be updated yet", st.Type)
-				continue
-			}
-			nd, err := cur.CreateIndex(ctx, st.Columns[0], IndexOptions{Type: IndexBTree, Name: ix.Name, Replace: true})
-			if err != nil {
-				cur.Close()
-				return nil, res, fmt.Errorf("lance: optimize: %w", err)
-			}
-			cur.Close()
-			cur = nd
-			res.IndexesRebuilt = append(res.IndexesRebuilt, ix.Name)
-			if opts.Logger != nil {
-				opts.Logger.Debug("optimize: index rebuilt", "index", ix.Name, "unindexed_rows", st.UnindexedRows)
-			}
+		if cur, err = cur.optimizeIndexes(ctx, &res, opts.Logger); err != nil {
+			return nil, res, fmt.Errorf("lance: optimize: %w", err)
 		}
 	}
 	if opts.CleanupOlderThan >= 0 {
@@ -99,4 +81,77 @@ func (d *Dataset) Optimize(ctx context.Context, opts OptimizeOptions) (*Dataset,
 		res.Cleanup = cs
 	}
 	return cur, res, nil
+}
+
+// optimizeIndexes brings every index of d up to date, recording the
+// outcome in res. It returns the resulting version and closes d when that
+// is a new one; on error d is closed too.
+func (d *Dataset) optimizeIndexes(ctx context.Context, res *OptimizeResult, logger *slog.Logger) (*Dataset, error) {
+	cur := d
+	skip := func(name, reason string) {
+		if res.IndexesSkipped == nil {
+			res.IndexesSkipped = map[string]string{}
+		}
+		res.IndexesSkipped[name] = reason
+		if logger != nil {
+			logger.Debug("optimize: index left stale", "index", name, "reason", reason)
+		}
+	}
+	seen := map[string]bool{}
+	for _, ix := range cur.Indexes() {
+		if seen[ix.Name] {
+			continue
+		}
+		seen[ix.Name] = true
+		st, err := cur.IndexStatistics(ctx, ix.Name)
+		if err != nil {
+			cur.Close()
+			return nil, err
+		}
+		var nd *Dataset
+		switch {
+		case st.Type == IndexIVFPQ:
+			// Extra segments are how deltas work, not staleness: only
+			// fragments no segment covers call for an update.
+			if st.UnindexedFragments == 0 {
+				continue
+			}
+			// A delta holds row addresses, which are not the row ids
+			// such a table's index must hold.
+			if cur.m.StableRowIDs() {
+				skip(ix.Name, "vector index on a table with stable row ids cannot be extended")
+				continue
+			}
+			nd, err = cur.UpdateIndex(ctx, ix.Name, UpdateIndexOptions{})
+		case st.Type == IndexBTree && len(st.Columns) == 1:
+			if st.UnindexedRows == 0 && st.Segments == 1 {
+				continue
+			}
+			nd, err = cur.CreateIndex(ctx, st.Columns[0], IndexOptions{Type: IndexBTree, Name: ix.Name, Replace: true})
+		default:
+			if st.UnindexedRows > 0 || st.Segments > 1 {
+				skip(ix.Name, fmt.Sprintf("%s indexes cannot be updated yet", st.Type))
+			}
+			continue
+		}
+		if errors.Is(err, ErrUnsupported) {
+			skip(ix.Name, err.Error())
+			continue
+		}
+		if err != nil {
+			cur.Close()
+			return nil, err
+		}
+		cur.Close()
+		cur = nd
+		if st.Type == IndexIVFPQ {
+			res.IndexesUpdated = append(res.IndexesUpdated, ix.Name)
+		} else {
+			res.IndexesRebuilt = append(res.IndexesRebuilt, ix.Name)
+		}
+		if logger != nil {
+			logger.Debug("optimize: index updated", "index", ix.Name, "type", st.Type, "unindexed_rows", st.UnindexedRows)
+		}
+	}
+	return cur, nil
 }

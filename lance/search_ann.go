@@ -156,6 +156,12 @@ func (d *Dataset) loadVectorGroup(ctx context.Context, vf *format.Field) (*vecto
 // masked before the K·RefineFactor best are chosen (a prefilter), the
 // fragments no segment covers are scanned exactly, and the union is
 // re-ranked by exact distance over vectors read back from the table.
+//
+// Candidate counts follow Lance's scanner: K·RefineFactor from the index
+// when refining, otherwise K. Without refining and with every fragment
+// covered, the K candidates keep their PQ distances; with uncovered
+// fragments they are re-scored exactly before the merge, whatever the
+// refine factor, so "_distance" is then exact for every row.
 func (d *Dataset) searchIndexed(ctx context.Context, opts SearchOptions, vf *format.Field) (arrow.RecordBatch, bool, error) {
 	g, err := d.loadVectorGroup(ctx, vf)
 	if err != nil || g == nil {
@@ -204,7 +210,13 @@ func (d *Dataset) searchIndexed(ctx context.Context, opts SearchOptions, vf *for
 		return nil, false, err
 	}
 	top := knn.NewTopK(k)
-	if refine > 0 {
+	// PQ distances are biased estimates (for cosine not even on the same
+	// scale as 1 − cos), so they cannot compete with exactly scored rows:
+	// once the result takes in unindexed fragments, the K candidates are
+	// re-ranked exactly too, as Lance's combined search does, and every
+	// reported distance is exact.
+	merged := g.hasUnindexed(d)
+	if refine > 0 || merged {
 		if err := d.rerank(ctx, vf, scorer, cands, top); err != nil {
 			return nil, false, err
 		}
@@ -213,11 +225,24 @@ func (d *Dataset) searchIndexed(ctx context.Context, opts SearchOptions, vf *for
 			top.Push(c.Distance, c.Row)
 		}
 	}
-	if err := d.scanUnindexed(ctx, g, vf, opts.Filter, scorer, top); err != nil {
-		return nil, false, err
+	if merged {
+		if err := d.scanUnindexed(ctx, g, vf, opts.Filter, scorer, top); err != nil {
+			return nil, false, err
+		}
 	}
 	rec, err := d.searchResult(ctx, out, top.Results(), opts.WithRowAddress)
 	return rec, err == nil, err
+}
+
+// hasUnindexed reports whether the table has fragments no segment covers,
+// the condition under which Lance merges a flat scan into the result.
+func (g *vectorGroup) hasUnindexed(d *Dataset) bool {
+	for i := range d.m.Fragments {
+		if !g.covered[d.m.Fragments[i].ID] {
+			return true
+		}
+	}
+	return false
 }
 
 // annCandidates returns up to want allowed rows from the segments, by

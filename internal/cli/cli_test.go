@@ -202,7 +202,7 @@ func TestGenerateSearchExport(t *testing.T) {
 		}
 	}
 	r = e.dbRun("", "embed", "search", "gzip compression").mustOK(t)
-	if !strings.Contains(r.stdout, "Similarity") || !strings.Contains(r.stdout, "gzip") {
+	if !strings.Contains(r.stdout, scoreHeader) || !strings.Contains(r.stdout, "gzip") {
 		t.Errorf("search table:\n%s", r.stdout)
 	}
 

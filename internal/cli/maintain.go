@@ -33,20 +33,21 @@ func (a *app) maintainCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "maintain [flags]",
 		Short: "Compact fragments, refresh the vector index and remove old versions",
-		Long: `Keep the table fast and small. In order:
+		Long: fmt.Sprintf(`Keep the table fast and small. In order:
 
   1. compaction: merge fragments smaller than --target-rows and drop deleted
      rows for good;
   2. index: rebuild the vector index when more than --stale-threshold of the
-     rows are not covered by it (or always, with --reindex), or create it once
-     the table is large enough;
+     rows are not covered by it, or create it once the table is large enough;
+     --reindex builds it anew in any case (it needs at least %d rows to train
+     on: on a smaller table maintain fails without compacting or cleaning up);
   3. cleanup: remove versions older than --retention-days and the files only
      they use. The current version is never removed.
 
 --keep-ids FILE first removes every embedding whose item id is not listed in
 FILE (one id per line, # comments allowed, or the JSON Lines file given to
-generate; - for standard input): the way to drop notes deleted at the source. --dry-run shows what would happen and writes
-nothing. Running maintain twice in a row is safe; the second run does nothing.`,
+generate; - for standard input): the way to drop notes deleted at the source.
+--dry-run shows what would happen and writes nothing. Running maintain twice in a row is safe; the second run does nothing.`, resona.MinTrainingRows),
 		Example: `  resona embed maintain
   resona embed maintain --dry-run
   resona embed maintain --retention-days 0 --keep-ids current-ids.txt
@@ -147,6 +148,7 @@ func (a *app) runMaintain(ctx context.Context, f maintainFlags) error {
 		RetentionDays:         resona.Days(f.retentionDays),
 		TargetRowsPerFragment: f.targetRows,
 		IndexStaleThreshold:   f.staleThreshold,
+		RebuildIndex:          f.reindex,
 		DryRun:                f.dryRun,
 	}
 	// The diagnostics before and after count small fragments, staleness
@@ -155,9 +157,6 @@ func (a *app) runMaintain(ctx context.Context, f maintainFlags) error {
 		RetentionDays:         resona.Days(f.retentionDays),
 		TargetRowsPerFragment: f.targetRows,
 		IndexStaleThreshold:   f.staleThreshold,
-	}
-	if f.reindex {
-		setReindex(&opts)
 	}
 	svc, err := a.openTableService(ctx, f.dryRun, svcOpts)
 	if err != nil {
@@ -380,8 +379,12 @@ func printBeforeAfter(w io.Writer, before, after *tableStats) {
 }
 
 // maintainHint tells how to run the other steps when one is beyond this
-// build's engine.
+// build's engine, and which flag asked for an index the table is too small
+// for.
 func maintainHint(err error) error {
+	if errors.Is(err, resona.ErrTooFewRows) {
+		return fmt.Errorf("%w; without --reindex the other steps run", err)
+	}
 	if !errors.Is(err, lance.ErrUnsupported) {
 		return err
 	}

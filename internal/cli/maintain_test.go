@@ -324,3 +324,44 @@ func TestMaintainIndex(t *testing.T) {
 		t.Errorf("search after reindex:\n%s", r.stdout)
 	}
 }
+
+func TestMaintainReindex(t *testing.T) {
+	e := newEnv(t)
+	// Too small to train an index: --reindex fails in one line and
+	// writes nothing, not even the compaction it would otherwise do.
+	e.dbRun(manyItems(0, 100), "embed", "generate", "-").mustOK(t)
+	e.dbRun(manyItems(100, 100), "embed", "generate", "-").mustOK(t)
+	files := snapshot(t, e.db)
+	time.Sleep(20 * time.Millisecond)
+	e.dbRun("", "embed", "maintain", "--reindex").oneErrorLine(t, ExitError, "--reindex", "200 rows", "at least 256")
+	sameFiles(t, files, snapshot(t, e.db))
+	e.dbRun("", "embed", "maintain", "--reindex", "--dry-run").oneErrorLine(t, ExitError, "--reindex", "at least 256")
+	rep := decodeReport(t, e.dbRun("", "embed", "maintain", "--json").mustOK(t))
+	if rep.Index.Rebuilt || rep.After.Index != nil || rep.After.Fragments != 1 {
+		t.Fatalf("maintain of 200 rows: %+v, after %+v", rep.Index, rep.After)
+	}
+
+	// From 256 rows on, --reindex creates the index, then rebuilds it
+	// even when it covers every row.
+	e.dbRun(manyItems(200, 100), "embed", "generate", "-").mustOK(t)
+	rep = decodeReport(t, e.dbRun("", "embed", "maintain", "--reindex", "--json").mustOK(t))
+	if rep.Index.Unavailable != "" {
+		t.Skipf("the engine builds no vector index: %s", rep.Index.Unavailable)
+	}
+	if !rep.Index.Created || rep.After.Index == nil || rep.After.Index.NumIndexedRows != 300 {
+		t.Fatalf("--reindex on 300 rows without an index: %+v, after %+v", rep.Index, rep.After.Index)
+	}
+	rep = decodeReport(t, e.dbRun("", "embed", "maintain", "--json").mustOK(t))
+	if rep.Index.Rebuilt || !rep.NothingToDo {
+		t.Fatalf("maintain of a fresh index: %+v", rep)
+	}
+	rep = decodeReport(t, e.dbRun("", "embed", "maintain", "--reindex", "--json").mustOK(t))
+	if !rep.Index.Rebuilt || rep.Index.Created || rep.NothingToDo || rep.After.Version != rep.Before.Version+1 ||
+		rep.After.Index == nil || rep.After.Index.NumIndexedRows != 300 || rep.After.Index.NumUnindexedRows != 0 {
+		t.Fatalf("--reindex of a fresh index: %+v, before %+v, after %+v", rep.Index, rep.Before, rep.After)
+	}
+	r := e.dbRun("", "embed", "maintain", "--reindex")
+	if !strings.Contains(r.stdout, "rebuilding as requested") {
+		t.Errorf("maintain --reindex output:\n%s", r.stdout)
+	}
+}

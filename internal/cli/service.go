@@ -114,7 +114,9 @@ func (a *app) openService(ctx context.Context, p provider.Provider, skipIDIndex 
 	if err != nil {
 		return nil, err
 	}
-	return resona.New(ctx, p, db, resona.Options{Logger: a.logger, SkipIDIndex: skipIDIndex})
+	// L2, as TypeScript Resona; search labels its figures as squared L2
+	// distances.
+	return resona.New(ctx, p, db, resona.Options{Logger: a.logger, SkipIDIndex: skipIDIndex, Metric: lance.MetricL2})
 }
 
 // openTableService opens the service on an existing table for the commands

@@ -23,7 +23,7 @@ func vectorSchema() *arrow.Schema {
 }
 
 // vectorRecord builds rows 1024-dim vectors from one flat float32 array.
-func vectorRecord(rows int) arrow.Record {
+func vectorRecord(rows int) arrow.RecordBatch {
 	vals := make([]float32, rows*benchDim)
 	for i := range vals {
 		vals[i] = float32(i%997) * 0.001
@@ -36,7 +36,7 @@ func vectorRecord(rows int) arrow.Record {
 	schema := vectorSchema()
 	fsl := array.NewFixedSizeListData(array.NewData(schema.Field(0).Type, rows, []*memory.Buffer{nil}, []arrow.ArrayData{items.Data()}, 0, 0))
 	defer fsl.Release()
-	return array.NewRecord(schema, []arrow.Array{fsl}, int64(rows))
+	return array.NewRecordBatch(schema, []arrow.Array{fsl}, int64(rows))
 }
 
 // BenchmarkWriteVectors writes 20,000 1024-dim float32 vectors (80 MB) per

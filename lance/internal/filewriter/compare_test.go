@@ -44,7 +44,7 @@ func typesSchema() *arrow.Schema {
 }
 
 // typesRecord builds rows [from, to) of the data the .mjs script writes.
-func typesRecord(mem memory.Allocator, from, to int) arrow.Record {
+func typesRecord(mem memory.Allocator, from, to int) arrow.RecordBatch {
 	b := array.NewRecordBuilder(mem, typesSchema())
 	defer b.Release()
 	for i := from; i < to; i++ {
@@ -83,7 +83,7 @@ func typesRecord(mem memory.Allocator, from, to int) arrow.Record {
 		sb.FieldBuilder(0).(*array.Int32Builder).Append(int32(i))
 		sb.FieldBuilder(1).(*array.StringBuilder).Append(fmt.Sprintf("s%d", i))
 	}
-	return b.NewRecord()
+	return b.NewRecordBatch()
 }
 
 func appendOr(b array.Builder, null bool, value func()) {

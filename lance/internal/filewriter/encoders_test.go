@@ -55,7 +55,7 @@ func writeColumn(t *testing.T, opts Options, arrs ...arrow.Array) *inspected {
 		t.Fatal(err)
 	}
 	for _, a := range arrs {
-		rec := array.NewRecord(schema, []arrow.Array{a}, int64(a.Len()))
+		rec := array.NewRecordBatch(schema, []arrow.Array{a}, int64(a.Len()))
 		if err := w.Write(context.Background(), rec); err != nil {
 			t.Fatal(err)
 		}
@@ -301,7 +301,7 @@ func TestSlicedInput(t *testing.T) {
 	defer sliced.Release()
 	fresh := typesRecord(memory.DefaultAllocator, 13, 251)
 	defer fresh.Release()
-	write := func(rec arrow.Record) []byte {
+	write := func(rec arrow.RecordBatch) []byte {
 		var buf bytes.Buffer
 		w, err := New(&buf, typesSchema(), simpleFields(typesSchema()), Options{})
 		if err != nil {
@@ -341,19 +341,19 @@ func TestWriterErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	nulls := fromJSON(t, arrow.PrimitiveTypes.Int32, `[1, null]`)
-	if err := w.Write(ctx, array.NewRecord(schema, []arrow.Array{nulls}, 2)); !errors.Is(err, lanceerr.ErrInvalidArgument) {
+	if err := w.Write(ctx, array.NewRecordBatch(schema, []arrow.Array{nulls}, 2)); !errors.Is(err, lanceerr.ErrInvalidArgument) {
 		t.Errorf("null in non-nullable field: %v", err)
 	}
 	other := fromJSON(t, arrow.PrimitiveTypes.Int64, `[1]`)
 	otherSchema := arrow.NewSchema([]arrow.Field{{Name: "a", Type: arrow.PrimitiveTypes.Int64}}, nil)
-	if err := w.Write(ctx, array.NewRecord(otherSchema, []arrow.Array{other}, 1)); !errors.Is(err, lanceerr.ErrInvalidArgument) {
+	if err := w.Write(ctx, array.NewRecordBatch(otherSchema, []arrow.Array{other}, 1)); !errors.Is(err, lanceerr.ErrInvalidArgument) {
 		t.Errorf("wrong column type: %v", err)
 	}
 	if _, err := w.Finish(ctx); err != nil {
 		t.Fatal(err)
 	}
 	ok := fromJSON(t, arrow.PrimitiveTypes.Int32, `[1]`)
-	if err := w.Write(ctx, array.NewRecord(schema, []arrow.Array{ok}, 1)); !errors.Is(err, lanceerr.ErrInvalidArgument) {
+	if err := w.Write(ctx, array.NewRecordBatch(schema, []arrow.Array{ok}, 1)); !errors.Is(err, lanceerr.ErrInvalidArgument) {
 		t.Errorf("write after finish: %v", err)
 	}
 	if _, err := w.Finish(ctx); !errors.Is(err, lanceerr.ErrInvalidArgument) {
@@ -379,7 +379,7 @@ func TestWriteErrorIsSticky(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := fromJSON(t, arrow.PrimitiveTypes.Int64, `[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]`)
-	rec := array.NewRecord(schema, []arrow.Array{a}, 10)
+	rec := array.NewRecordBatch(schema, []arrow.Array{a}, 10)
 	// The bufio layer absorbs the first pages; Finish must report the failure.
 	for i := 0; i < 3; i++ {
 		_ = w.Write(ctx, rec)
@@ -421,7 +421,7 @@ func TestStructNullsRefused(t *testing.T) {
 	}
 	a := fromJSON(t, dt, `[{"x": 1}, null]`)
 	defer a.Release()
-	if err := w.Write(context.Background(), array.NewRecord(schema, []arrow.Array{a}, 2)); !errors.Is(err, lanceerr.ErrUnsupported) {
+	if err := w.Write(context.Background(), array.NewRecordBatch(schema, []arrow.Array{a}, 2)); !errors.Is(err, lanceerr.ErrUnsupported) {
 		t.Errorf("struct with null rows: %v", err)
 	}
 }
@@ -440,7 +440,7 @@ func TestGlobalBuffersAndMetadata(t *testing.T) {
 	}
 	a := fromJSON(t, arrow.PrimitiveTypes.Int32, `[1, 2, 3]`)
 	defer a.Release()
-	if err := w.Write(ctx, array.NewRecord(schema, []arrow.Array{a}, 3)); err != nil {
+	if err := w.Write(ctx, array.NewRecordBatch(schema, []arrow.Array{a}, 3)); err != nil {
 		t.Fatal(err)
 	}
 	if i, err := w.AddGlobalBuffer(ctx, []byte("second")); err != nil || i != 2 {
@@ -481,7 +481,7 @@ func TestDimensionMismatch(t *testing.T) {
 	a := fromJSON(t, dt, `[[1, 2]]`)
 	defer a.Release()
 	other := arrow.NewSchema([]arrow.Field{{Name: "v", Type: dt, Nullable: true}}, nil)
-	if err := w.Write(context.Background(), array.NewRecord(other, []arrow.Array{a}, 1)); !errors.Is(err, lanceerr.ErrDimensionMismatch) {
+	if err := w.Write(context.Background(), array.NewRecordBatch(other, []arrow.Array{a}, 1)); !errors.Is(err, lanceerr.ErrDimensionMismatch) {
 		t.Errorf("dimension 2 into 3: %v", err)
 	}
 }

@@ -54,10 +54,10 @@ func roundTrip(t *testing.T, schema *arrow.Schema, data []byte, batch uint8, pag
 				lb.ValueBuilder().(*array.Uint8Builder).AppendValues(data[i:min(len(data), i+int(c%5))], nil)
 			}
 		}
-		whole := b.NewRecord()
+		whole := b.NewRecordBatch()
 		defer whole.Release()
 		step := int64(max(batch, 1))
-		var recs []arrow.Record
+		var recs []arrow.RecordBatch
 		for off := int64(0); off < whole.NumRows(); off += step {
 			recs = append(recs, whole.NewSlice(off, min(off+step, whole.NumRows())))
 		}

@@ -46,7 +46,7 @@ func harness(t *testing.T) *interop.Harness {
 // writeTable builds a one-fragment table <dir>/<name>.lance whose data file
 // the writer produces from recs, with a V1 manifest of version 1.
 // It returns the data file's path.
-func writeTable(t *testing.T, dir, name string, schema *arrow.Schema, recs []arrow.Record, opts filewriter.Options) string {
+func writeTable(t *testing.T, dir, name string, schema *arrow.Schema, recs []arrow.RecordBatch, opts filewriter.Options) string {
 	t.Helper()
 	ls, err := format.SchemaFromArrow(schema, 0)
 	if err != nil {
@@ -121,7 +121,7 @@ func TestLanceDBReadsOurFile(t *testing.T) {
 	ctx := context.Background()
 	schema := filewriter.TypesSchema()
 
-	var recs []arrow.Record
+	var recs []arrow.RecordBatch
 	for _, r := range [][2]int{{0, 7}, {7, 150}, {150, 151}, {151, 300}} {
 		recs = append(recs, filewriter.TypesRecord(memory.DefaultAllocator, r[0], r[1]))
 	}
@@ -221,7 +221,7 @@ func typeName(dt arrow.DataType) string {
 
 // expectedRows renders each row of rec with the conventions of the
 // harness's valueJSON, then normalizes it like the dumped rows.
-func expectedRows(t *testing.T, rec arrow.Record) []map[string]any {
+func expectedRows(t *testing.T, rec arrow.RecordBatch) []map[string]any {
 	t.Helper()
 	rows := make([]map[string]any, rec.NumRows())
 	for r := range rows {
@@ -321,10 +321,10 @@ func embeddingsSchema() *arrow.Schema {
 }
 
 // embeddingsBatches builds n rows in batches of 100 from a fixed seed.
-func embeddingsBatches(n int) ([]arrow.Record, [][]float32) {
+func embeddingsBatches(n int) ([]arrow.RecordBatch, [][]float32) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	schema := embeddingsSchema()
-	var recs []arrow.Record
+	var recs []arrow.RecordBatch
 	var vecs [][]float32
 	for from := 0; from < n; from += 100 {
 		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
@@ -350,7 +350,7 @@ func embeddingsBatches(n int) ([]arrow.Record, [][]float32) {
 			vb.ValueBuilder().(*array.Float32Builder).AppendValues(v, nil)
 			vecs = append(vecs, v)
 		}
-		recs = append(recs, b.NewRecord())
+		recs = append(recs, b.NewRecordBatch())
 		b.Release()
 	}
 	return recs, vecs

@@ -15,7 +15,7 @@ import (
 )
 
 // writeFile writes recs into an in-memory 2.0 file.
-func writeFile(t testing.TB, schema *arrow.Schema, recs []arrow.Record, opts filewriter.Options) ([]byte, filewriter.Result) {
+func writeFile(t testing.TB, schema *arrow.Schema, recs []arrow.RecordBatch, opts filewriter.Options) ([]byte, filewriter.Result) {
 	t.Helper()
 	ls, err := format.SchemaFromArrow(schema, 0)
 	if err != nil {
@@ -42,7 +42,7 @@ func writeFile(t testing.TB, schema *arrow.Schema, recs []arrow.Record, opts fil
 // reader of package file and compares every column with the input.
 func TestRoundTripThroughReader(t *testing.T) {
 	schema := filewriter.TypesSchema()
-	var recs []arrow.Record
+	var recs []arrow.RecordBatch
 	for _, r := range [][2]int{{0, 7}, {7, 150}, {150, 151}, {151, 300}} {
 		recs = append(recs, filewriter.TypesRecord(memory.DefaultAllocator, r[0], r[1]))
 	}

@@ -77,10 +77,10 @@ func roundTripV21(t *testing.T, schema *arrow.Schema, data []byte, batch uint8, 
 			orNull(sb.FieldBuilder(1), c%2 == 0, func() { sb.FieldBuilder(1).(*array.BinaryBuilder).Append(str(int(c) % 5)) })
 		})
 	}
-	whole := b.NewRecord()
+	whole := b.NewRecordBatch()
 	defer whole.Release()
 	step := int64(max(batch, 1))
-	var recs []arrow.Record
+	var recs []arrow.RecordBatch
 	for off := int64(0); off < whole.NumRows(); off += step {
 		recs = append(recs, whole.NewSlice(off, min(off+step, whole.NumRows())))
 	}

@@ -47,9 +47,9 @@ func resonaSchemaDim(dim int) *arrow.Schema {
 // resonaRows builds rows [from, from+n) of the Resona table in batches of
 // 100, with nulls in the string and float columns (never in vectors) and
 // some context texts long enough for full-zip pages.
-func resonaRows(from, n, dim int) ([]arrow.Record, [][]float32) {
+func resonaRows(from, n, dim int) ([]arrow.RecordBatch, [][]float32) {
 	schema := resonaSchemaDim(dim)
-	var recs []arrow.Record
+	var recs []arrow.RecordBatch
 	var vecs [][]float32
 	for start := from; start < from+n; start += 100 {
 		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
@@ -75,7 +75,7 @@ func resonaRows(from, n, dim int) ([]arrow.Record, [][]float32) {
 			vb.ValueBuilder().(*array.Float32Builder).AppendValues(v, nil)
 			vecs = append(vecs, v)
 		}
-		recs = append(recs, b.NewRecord())
+		recs = append(recs, b.NewRecordBatch())
 		b.Release()
 	}
 	return recs, vecs
@@ -83,7 +83,7 @@ func resonaRows(from, n, dim int) ([]arrow.Record, [][]float32) {
 
 // writeDataFile writes recs as a 2.x data file under root/data and returns
 // the fragment describing it (id 0: assigned at commit).
-func writeDataFile(t *testing.T, root string, schema *arrow.Schema, fields []*pb.Field, recs []arrow.Record, opts filewriter.Options) *pb.DataFragment {
+func writeDataFile(t *testing.T, root string, schema *arrow.Schema, fields []*pb.Field, recs []arrow.RecordBatch, opts filewriter.Options) *pb.DataFragment {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Join(root, format.DataDir), 0o755); err != nil {
 		t.Fatal(err)
@@ -123,7 +123,7 @@ func writeDataFile(t *testing.T, root string, schema *arrow.Schema, fields []*pb
 }
 
 // createTable commits a new table at root from one data file of recs.
-func createTable(t *testing.T, root string, schema *arrow.Schema, recs []arrow.Record, opts filewriter.Options) {
+func createTable(t *testing.T, root string, schema *arrow.Schema, recs []arrow.RecordBatch, opts filewriter.Options) {
 	t.Helper()
 	ls, err := format.SchemaFromArrow(schema, 0)
 	if err != nil {
@@ -158,7 +158,7 @@ func runV22Script(t *testing.T, h *interop.Harness, dbdir, table string, args ..
 	return res
 }
 
-func rowsOf(t *testing.T, recs []arrow.Record) []map[string]any {
+func rowsOf(t *testing.T, recs []arrow.RecordBatch) []map[string]any {
 	var out []map[string]any
 	for _, r := range recs {
 		out = append(out, expectedRows(t, r)...)
@@ -273,7 +273,7 @@ func TestLanceDB039ReadsOurV22Types(t *testing.T) {
 	// Timestamps are left out: the dump renders them in its own way.
 	whole := withoutColumn(v21Record(0, 3000), "ts")
 	schema := whole.Schema()
-	var recs []arrow.Record
+	var recs []arrow.RecordBatch
 	for off := int64(0); off < 3000; off += 700 {
 		recs = append(recs, whole.NewSlice(off, min(off+700, 3000)))
 	}
@@ -355,7 +355,7 @@ func TestOurV22FileAppendsToLanceDBTable(t *testing.T) {
 }
 
 // withoutColumn returns rec without the named column.
-func withoutColumn(rec arrow.Record, name string) arrow.Record {
+func withoutColumn(rec arrow.RecordBatch, name string) arrow.RecordBatch {
 	var fields []arrow.Field
 	var cols []arrow.Array
 	for i, f := range rec.Schema().Fields() {
@@ -364,7 +364,7 @@ func withoutColumn(rec arrow.Record, name string) arrow.Record {
 			cols = append(cols, rec.Column(i))
 		}
 	}
-	return array.NewRecord(arrow.NewSchema(fields, nil), cols, rec.NumRows())
+	return array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, rec.NumRows())
 }
 
 // TestLanceDB039ReadsOurLargeValues has LanceDB 0.39 read values far above
@@ -390,9 +390,9 @@ func TestLanceDB039ReadsOurLargeValues(t *testing.T) {
 			lb.ValueBuilder().(*array.StringBuilder).Append("x")
 		})
 	}
-	rec := b.NewRecord()
+	rec := b.NewRecordBatch()
 	defer rec.Release()
-	createTable(t, filepath.Join(dir, "big.lance"), schema, []arrow.Record{rec}, filewriter.Options{Version: filewriter.Version2_2})
+	createTable(t, filepath.Join(dir, "big.lance"), schema, []arrow.RecordBatch{rec}, filewriter.Options{Version: filewriter.Version2_2})
 	d, err := h.Dump(ctx, lancedb039, dir, "big", filepath.Join(dir, "big.json"), interop.DumpOptions{})
 	if err != nil {
 		t.Fatal(err)

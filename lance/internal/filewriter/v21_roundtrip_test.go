@@ -69,7 +69,7 @@ func v21Schema() *arrow.Schema {
 }
 
 // v21Record builds rows [from, to) of v21Schema from a seed.
-func v21Record(from, to int) arrow.Record {
+func v21Record(from, to int) arrow.RecordBatch {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, v21Schema())
 	defer b.Release()
 	for i := from; i < to; i++ {
@@ -146,7 +146,7 @@ func v21Record(from, to int) arrow.Record {
 			}
 		})
 	}
-	return b.NewRecord()
+	return b.NewRecordBatch()
 }
 
 // readBack opens an in-memory file and reads every field whole.
@@ -175,7 +175,7 @@ func TestRoundTripV21(t *testing.T) {
 	schema := v21Schema()
 	const n = 5000
 	whole := v21Record(0, n)
-	var recs []arrow.Record
+	var recs []arrow.RecordBatch
 	for _, r := range [][2]int{{0, 1}, {1, 100}, {100, 1000}, {1000, 1001}, {1001, 4097}, {4097, n}} {
 		recs = append(recs, whole.NewSlice(int64(r[0]), int64(r[1])))
 	}
@@ -207,7 +207,7 @@ func TestRoundTripV21(t *testing.T) {
 // pre-order, numbered like their columns (what LanceDB 0.39 records).
 func TestV21Fields(t *testing.T) {
 	schema := v21Schema()
-	data, res := writeFile(t, schema, []arrow.Record{v21Record(0, 10)}, filewriter.Options{Version: filewriter.Version2_2})
+	data, res := writeFile(t, schema, []arrow.RecordBatch{v21Record(0, 10)}, filewriter.Options{Version: filewriter.Version2_2})
 	ls, err := format.SchemaFromArrow(schema, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +239,7 @@ func TestV21Fields(t *testing.T) {
 // TestV21Layouts checks the layout chosen for each kind of page.
 func TestV21Layouts(t *testing.T) {
 	schema := v21Schema()
-	data, _ := writeFile(t, schema, []arrow.Record{v21Record(0, 300)}, filewriter.Options{Version: filewriter.Version2_2})
+	data, _ := writeFile(t, schema, []arrow.RecordBatch{v21Record(0, 300)}, filewriter.Options{Version: filewriter.Version2_2})
 	rd, _ := readBack(t, data, schema)
 	layout := func(col int) *enc21.PageLayout {
 		var l enc21.PageLayout
@@ -321,7 +321,7 @@ func TestV21NullItemsRefused(t *testing.T) {
 	b.ValueBuilder().AppendNull()
 	arr := b.NewArray()
 	defer arr.Release()
-	rec := array.NewRecord(schema, []arrow.Array{arr}, 1)
+	rec := array.NewRecordBatch(schema, []arrow.Array{arr}, 1)
 	defer rec.Release()
 	ls, _ := format.SchemaFromArrow(schema, 0)
 	w, err := filewriter.New(&bytes.Buffer{}, schema, ls.PBFields(), filewriter.Options{Version: filewriter.Version2_2})
@@ -347,7 +347,7 @@ func TestTakeV21(t *testing.T) {
 	schema := v21Schema()
 	const n = 3000
 	whole := v21Record(0, n)
-	data, _ := writeFile(t, schema, []arrow.Record{whole}, filewriter.Options{Version: filewriter.Version2_2, PageBytes: 64 << 10})
+	data, _ := writeFile(t, schema, []arrow.RecordBatch{whole}, filewriter.Options{Version: filewriter.Version2_2, PageBytes: 64 << 10})
 	ctx := context.Background()
 	rd, err := file.Open(ctx, bytes.NewReader(data), int64(len(data)), "mem.lance")
 	if err != nil {
@@ -400,7 +400,7 @@ func TestV21ListRowTooLarge(t *testing.T) {
 	lb := b.Field(0).(*array.ListBuilder)
 	lb.Append(true)
 	lb.ValueBuilder().(*array.Uint8Builder).AppendValues(make([]uint8, 20000), nil)
-	rec := b.NewRecord()
+	rec := b.NewRecordBatch()
 	defer rec.Release()
 	ls, _ := format.SchemaFromArrow(schema, 0)
 	w, err := filewriter.New(&bytes.Buffer{}, schema, ls.PBFields(), filewriter.Options{Version: filewriter.Version2_1})
@@ -411,7 +411,7 @@ func TestV21ListRowTooLarge(t *testing.T) {
 		t.Errorf("got %v, want ErrUnsupported", err)
 	}
 	// 2.2's large chunks hold it.
-	data, _ := writeFile(t, schema, []arrow.Record{rec}, filewriter.Options{Version: filewriter.Version2_2})
+	data, _ := writeFile(t, schema, []arrow.RecordBatch{rec}, filewriter.Options{Version: filewriter.Version2_2})
 	_, got := readBack(t, data, schema)
 	if !array.Equal(got[0], rec.Column(0)) {
 		t.Error("2.2 list row differs")

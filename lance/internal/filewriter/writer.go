@@ -200,7 +200,7 @@ func checkFields(schema *arrow.Schema, fields []*pb.Field) error {
 
 // Write buffers a record batch, writing the pages it fills. Its schema must
 // match the writer's. The writer keeps no reference to rec after returning.
-func (w *Writer) Write(ctx context.Context, rec arrow.Record) error {
+func (w *Writer) Write(ctx context.Context, rec arrow.RecordBatch) error {
 	if w.err != nil {
 		return w.err
 	}
@@ -226,7 +226,7 @@ func (w *Writer) Write(ctx context.Context, rec arrow.Record) error {
 	return nil
 }
 
-func (w *Writer) checkRecord(rec arrow.Record) error {
+func (w *Writer) checkRecord(rec arrow.RecordBatch) error {
 	if rec == nil {
 		return fmt.Errorf("%w: filewriter: nil record", lanceerr.ErrInvalidArgument)
 	}

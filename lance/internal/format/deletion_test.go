@@ -54,7 +54,7 @@ func TestDeletionFileRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rec, err := r.Record(0)
+			rec, err := r.RecordBatch(0)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -226,7 +226,7 @@ func TestCleanupUnverifiedFiles(t *testing.T) {
 		return err == nil
 	}
 	// The orphan is newer than the latest manifest: never a candidate.
-	st, err := maintenance.CleanupOldVersions(ctx, tb.st, maintenance.CleanupOptions{Before: time.Now(), DeleteUnverified: true})
+	_, err := maintenance.CleanupOldVersions(ctx, tb.st, maintenance.CleanupOptions{Before: time.Now(), DeleteUnverified: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestCleanupUnverifiedFiles(t *testing.T) {
 	}
 	// Older than 7 days: removed, as unverified.
 	ageFiles(t, filepath.Join(tb.dir, "data"), 8*24*time.Hour)
-	st, err = maintenance.CleanupOldVersions(ctx, tb.st, maintenance.CleanupOptions{Before: time.Now()})
+	st, err := maintenance.CleanupOldVersions(ctx, tb.st, maintenance.CleanupOptions{Before: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -198,27 +198,6 @@ func jsonValue(a arrow.Array, i int) any {
 	return fmt.Sprintf("<unsupported %T>", a)
 }
 
-// normJSON makes JSON numbers comparable with rendered values.
-func normJSON(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		return x
-	case []any:
-		out := make([]any, len(x))
-		for i := range x {
-			out[i] = normJSON(x[i])
-		}
-		return out
-	case map[string]any:
-		out := map[string]any{}
-		for k, e := range x {
-			out[k] = normJSON(e)
-		}
-		return out
-	}
-	return v
-}
-
 func equalJSON(got, want any) bool {
 	switch w := want.(type) {
 	case nil:

@@ -25,8 +25,7 @@ const (
 )
 
 type legacyWriter struct {
-	buf   bytes.Buffer
-	pages []legacyPage // field-major, as the page table stores them
+	buf bytes.Buffer
 }
 
 func (w *legacyWriter) pad8() {

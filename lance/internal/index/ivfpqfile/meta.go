@@ -101,6 +101,10 @@ func parseStorageMeta(path string, raw []byte) (pqMeta, error) {
 	if err := json.Unmarshal([]byte(list[0]), &m); err != nil {
 		return pqMeta{}, corrupt(path, "%s: %v", keyStorageMeta, err)
 	}
+	if m.NBits == 0 {
+		// lance 0.19 (LanceDB 0.13) writes only its own name for it.
+		m.NBits = m.NumBits
+	}
 	switch {
 	case m.NBits == 4:
 		return pqMeta{}, fmt.Errorf("%w: %s: 4-bit PQ codes", lanceerr.ErrUnsupported, path)
@@ -114,6 +118,26 @@ func parseStorageMeta(path string, raw []byte) (pqMeta, error) {
 		return pqMeta{}, fmt.Errorf("%w: %s: PQ codes not transposed", lanceerr.ErrUnsupported, path)
 	}
 	return m, nil
+}
+
+// inlineTensor decodes the codebook Tensor lance 0.19 writes inline in
+// "codebook_tensor", a JSON array of byte values.
+func inlineTensor(path string, raw json.RawMessage) ([]byte, error) {
+	var vals []uint16
+	if err := json.Unmarshal(raw, &vals); err != nil {
+		return nil, corrupt(path, "codebook_tensor: %v", err)
+	}
+	if len(vals) == 0 {
+		return nil, corrupt(path, "codebook_position 0 and no inline codebook_tensor")
+	}
+	b := make([]byte, len(vals))
+	for i, v := range vals {
+		if v > math.MaxUint8 {
+			return nil, corrupt(path, "codebook_tensor byte %d is %d", i, v)
+		}
+		b[i] = byte(v)
+	}
+	return b, nil
 }
 
 // float32Tensor decodes a FLOAT32 tensor of the given rank and returns its

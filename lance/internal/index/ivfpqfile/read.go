@@ -85,11 +85,7 @@ func Decode(ctx context.Context, idx, aux *file.Reader) (*vector.Index, error) {
 	if err := globalMessage(ctx, aux, keyIVF, amd[keyIVF], &layout); err != nil {
 		return nil, err
 	}
-	pos, err := parseBufferIndex(ap, "codebook_position", []byte(fmt.Sprint(pm.CodebookPosition)), aux.NumGlobalBuffers()-1)
-	if err != nil {
-		return nil, err
-	}
-	raw, err := aux.GlobalBuffer(ctx, pos)
+	raw, err := codebookBytes(ctx, aux, pm)
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +123,20 @@ func Decode(ctx context.Context, idx, aux *file.Reader) (*vector.Index, error) {
 		return nil, corrupt(ap, "%v", err)
 	}
 	return ix, nil
+}
+
+// codebookBytes returns the codebook Tensor message: from the global buffer
+// at codebook_position, or, where that position is 0 as lance 0.19 writes
+// when it rebuilds an index in optimize(), from the inline list.
+func codebookBytes(ctx context.Context, aux *file.Reader, pm pqMeta) ([]byte, error) {
+	if pm.CodebookPosition == 0 {
+		return inlineTensor(aux.Path(), pm.CodebookTensor)
+	}
+	pos, err := parseBufferIndex(aux.Path(), "codebook_position", []byte(fmt.Sprint(pm.CodebookPosition)), aux.NumGlobalBuffers()-1)
+	if err != nil {
+		return nil, err
+	}
+	return aux.GlobalBuffer(ctx, pos)
 }
 
 // globalMessage decodes the protobuf message in the global buffer that the
