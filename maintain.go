@@ -273,7 +273,7 @@ func (s *EmbeddingService) compact(ctx context.Context, res *MaintenanceResult, 
 	c.RowsRewritten += out.RowsRewritten
 	c.FragmentsSkipped, c.SkipReasons = out.Skipped, out.Reasons
 	res.Compaction = c
-	details := fmt.Sprintf("%d fragments merged into %d files, %d rows rewritten", out.FragmentsRemoved, out.FilesAdded, out.RowsRewritten)
+	details := fmt.Sprintf("%s merged into %s, %d rows rewritten", plural(out.FragmentsRemoved, "fragment"), plural(out.FilesAdded, "file"), out.RowsRewritten)
 	if dryRun {
 		details = fmt.Sprintf("would merge %d fragments, rewriting %d rows", out.FragmentsRemoved, out.RowsRewritten)
 	}
@@ -419,4 +419,12 @@ func (s *EmbeddingService) refreshIDIndex(ctx context.Context, res *MaintenanceR
 		"version", s.ds.Version(), "duration", step.Elapsed, "error", err)
 	progress(StepIDIndex, step.Details)
 	return nil
+}
+
+// plural formats a count with its noun, adding "s" unless the count is one.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

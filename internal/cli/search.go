@@ -14,7 +14,8 @@ func (a *app) searchCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "search QUERY [-k N] [--json]",
 		Short: "Find the items most similar in meaning to a query",
-		Long: `Embed QUERY with the configured provider (the one the table was built with)
+		Long: `Embed QUERY with the provider given by --provider and --model (it must be the
+one the table was built with: a vector of another length is refused)
 and print the k nearest items, best first: id, score and the start of the
 matching text. Hits on chunks of one item count once, with the best chunk.
 
