@@ -112,7 +112,18 @@ func (h *Harness) Write(ctx context.Context, version, dbDir, scenario string) (*
 // Maintain runs maintain.mjs: LanceDB <version> deletes a few rows of the
 // table and optimizes it. It returns the versions the operations produced.
 func (h *Harness) Maintain(ctx context.Context, version, dbDir, table string) ([]Op, error) {
-	out, err := h.run(ctx, "maintain.mjs", version, dbDir, table)
+	return h.maintain(ctx, version, dbDir, table)
+}
+
+// MaintainAppend is Maintain with an append instead of the delete: LanceDB
+// adds copies of the table's first rows rows under new ids ("new-00000", …)
+// and optimizes it.
+func (h *Harness) MaintainAppend(ctx context.Context, version, dbDir, table string, rows int) ([]Op, error) {
+	return h.maintain(ctx, version, dbDir, table, "--add", strconv.Itoa(rows))
+}
+
+func (h *Harness) maintain(ctx context.Context, version, dbDir, table string, flags ...string) ([]Op, error) {
+	out, err := h.run(ctx, "maintain.mjs", append([]string{version, dbDir, table}, flags...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -15,7 +15,10 @@
 // Files written in format 2.0 (for tables LanceDB 0.13 may open) also carry
 // what lance 0.19, inside LanceDB 0.13, reads: "num_bits" beside "nbits" and
 // the codebook Tensor inline in "codebook_tensor". With them LanceDB 0.13
-// searches v3 indexes written here; LanceDB 0.39 ignores them.
+// searches v3 indexes written here; LanceDB 0.39 ignores them. When
+// LanceDB 0.13's optimize() rewrites such an index it records the codebook
+// only inline (codebook_position 0) and nbits only as "num_bits"; [Decode]
+// reads that layout too.
 //
 // [Decode] turns the two files into a [vector.Index], validating every size
 // it reads so that a corrupt file is an ErrCorrupt naming it; [Encode] does
