@@ -347,16 +347,10 @@ func TestCrashLoop(t *testing.T) {
 		total, strings.Join(parts, ", "), s.checked, s.latest, s.rows, s.latest, time.Since(start).Round(time.Millisecond))
 }
 
-// envKnownIssues runs tests of behaviour not fixed yet.
-const envKnownIssues = "RESONA_RUN_KNOWN_ISSUES"
-
 // An append whose manifest landed must not be reported as failed, even
 // when a compaction and a cleanup with no retention remove the new version
 // before Append returns: the caller would retry and add the rows twice.
 func TestAppendLandedThenCleanedUpReportsSuccess(t *testing.T) {
-	if os.Getenv(envKnownIssues) == "" {
-		t.Skip("Append reopens the committed version by number and fails when cleanup removed it; set " + envKnownIssues + "=1 to run")
-	}
 	ctx := context.Background()
 	path := tempTable(t)
 	d := mustCreate(t, path, testDim, rowsFor("a", 0, 4, 0, testDim), CreateOptions{})
@@ -388,5 +382,8 @@ func TestAppendLandedThenCleanedUpReportsSuccess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the append landed (the table has its rows) but Append returned: %v", err)
 	}
-	nd.Close()
+	defer nd.Close()
+	if nd.Version() != 2 || nd.Fragments()[len(nd.Fragments())-1].PhysicalRows != 3 {
+		t.Errorf("Append returned version %d with fragments %+v, want version 2 ending with the 3 appended rows", nd.Version(), nd.Fragments())
+	}
 }

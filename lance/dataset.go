@@ -80,12 +80,7 @@ func openVersion(ctx context.Context, path string, store storage.Store, version 
 	if version != 0 && m.Version != version {
 		return nil, fmt.Errorf("%w: manifest %s holds version %d, not %d", ErrCorrupt, m.Path, m.Version, version)
 	}
-	d := &Dataset{path: path, store: store, m: m, files: files, frags: make(map[uint64]int, len(m.Fragments))}
-	for i := range m.Fragments {
-		d.frags[m.Fragments[i].ID] = i
-	}
-	files.acquire()
-	return d, nil
+	return newDataset(path, store, m, files), nil
 }
 
 // Checkout opens another version of the same table. The returned Dataset

@@ -125,7 +125,7 @@ func (d *Dataset) CreateIndex(ctx context.Context, column string, opts IndexOpti
 		}
 		return fail(err)
 	}
-	return d.Checkout(ctx, res.Version)
+	return d.committed(ctx, res)
 }
 
 func removeIndexDir(ctx context.Context, d *Dataset, dir string) {

@@ -49,7 +49,7 @@ func (d *Dataset) UpdateIndex(ctx context.Context, name string, opts UpdateIndex
 		return fail(fmt.Errorf("%w: index on %d columns", ErrUnsupported, len(st.Columns)))
 	}
 	if st.UnindexedFragments == 0 && !opts.Rebuild {
-		return d.Checkout(ctx, d.m.Version)
+		return d.same(), nil
 	}
 	column := st.Columns[0]
 	if st.Type != IndexIVFPQ {
@@ -117,7 +117,7 @@ func (d *Dataset) UpdateIndex(ctx context.Context, name string, opts UpdateIndex
 		}
 		return fail(err)
 	}
-	return d.Checkout(ctx, res.Version)
+	return d.committed(ctx, res)
 }
 
 // buildVectorDelta encodes the vectors of frags with base's model and

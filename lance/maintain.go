@@ -131,6 +131,9 @@ func (d *Dataset) Compact(ctx context.Context, opts CompactionOptions) (*Dataset
 			met.RowsRewritten += b.LiveRows()
 			met.DeletionsMaterialized += b.DeletedRows()
 		}
+		if plan.ReadVersion == latest.m.Version {
+			return newDataset(d.path, d.store, latest.m, d.files), met, nil
+		}
 		nd, err := d.Checkout(ctx, plan.ReadVersion)
 		if err != nil {
 			return fail(err)
@@ -160,6 +163,9 @@ func (d *Dataset) Compact(ctx context.Context, opts CompactionOptions) (*Dataset
 	v := m.Version
 	if v == 0 {
 		v = m.ReadVersion
+	}
+	if m.Manifest != nil && m.Manifest.Version == v {
+		return newDataset(d.path, d.store, m.Manifest, d.files), met, nil
 	}
 	nd, err := d.Checkout(ctx, v)
 	if err != nil {

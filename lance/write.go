@@ -198,6 +198,9 @@ func Create(ctx context.Context, path string, schema *arrow.Schema, records []ar
 		}
 		return nil, fmt.Errorf("lance: create %s: %w", path, err)
 	}
+	if res.Manifest != nil {
+		return newDataset(abs, store, res.Manifest, newFileCache(store)), nil
+	}
 	return openVersion(ctx, abs, store, res.Version, newFileCache(store))
 }
 
@@ -226,7 +229,7 @@ func (d *Dataset) Append(ctx context.Context, records []arrow.RecordBatch, opts 
 	if err != nil {
 		return nil, fmt.Errorf("lance: append to %s: %w", d.path, err)
 	}
-	return d.Checkout(ctx, res.Version)
+	return d.committed(ctx, res)
 }
 
 // Overwrite replaces the table's content with records in a new version,
@@ -261,7 +264,7 @@ func (d *Dataset) Overwrite(ctx context.Context, records []arrow.RecordBatch, op
 	if err != nil {
 		return nil, fmt.Errorf("lance: overwrite %s: %w", d.path, err)
 	}
-	return d.Checkout(ctx, res.Version)
+	return d.committed(ctx, res)
 }
 
 // checkWritable refuses tables this engine may read but not change, and

@@ -68,8 +68,7 @@ func (d *Dataset) deleteOnce(ctx context.Context, filter expr.Expr, wo WriteOpti
 		return nil, 0, err
 	}
 	if n == 0 {
-		nd, err := d.Checkout(ctx, d.m.Version)
-		return nd, 0, err
+		return d.same(), 0, nil
 	}
 	upd, err := d.applyDeletions(ctx, byFrag)
 	if err != nil {
@@ -85,7 +84,7 @@ func (d *Dataset) deleteOnce(ctx context.Context, filter expr.Expr, wo WriteOpti
 	if err != nil {
 		return nil, 0, err
 	}
-	nd, err := d.Checkout(ctx, res.Version)
+	nd, err := d.committed(ctx, res)
 	return nd, n, err
 }
 

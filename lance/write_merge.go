@@ -268,8 +268,7 @@ func (d *Dataset) mergeOnce(ctx context.Context, records []arrow.RecordBatch, in
 		res.Updated = targetRows
 	}
 	if len(toWrite) == 0 && len(byFrag) == 0 {
-		nd, err := d.Checkout(ctx, d.m.Version)
-		return nd, MergeInsertResult{}, err
+		return d.same(), MergeInsertResult{}, nil
 	}
 	newFrags, written, err := writeFragments(ctx, d.store, d.m.Schema, d.m.DataStorageVersion, toWrite, opts.Write.MaxRowsPerFile)
 	if err != nil {
@@ -296,7 +295,7 @@ func (d *Dataset) mergeOnce(ctx context.Context, records []arrow.RecordBatch, in
 	if err != nil {
 		return nil, MergeInsertResult{}, err
 	}
-	nd, err := d.Checkout(ctx, cr.Version)
+	nd, err := d.committed(ctx, cr)
 	return nd, res, err
 }
 

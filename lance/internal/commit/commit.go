@@ -1,9 +1,11 @@
 package commit
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -103,10 +105,12 @@ func TransactionFileName(t *Transaction) string {
 // commit could not land.
 //
 // When a failpoint returns an error, Commit returns it. Whenever the
-// manifest was created (an error after the link: a failpoint, a failed
-// read-back), the version is committed and the Result is returned
-// alongside the error (its Manifest may then be nil); a nil Result means
-// nothing was committed.
+// manifest was created, the version is committed and the Result is
+// returned, alongside the error of any later failpoint; its Manifest is
+// the committed one, decoded from the bytes written (nil only if they do
+// not parse, which is reported as an error). A nil Result means nothing
+// was committed. Once linked, the manifest is not required to be
+// readable: a concurrent cleanup may already have removed it.
 func Commit(ctx context.Context, store storage.Store, t *Transaction, opts Options) (*Result, error) {
 	c := &committer{store: store, opts: opts, txns: map[uint64]*Transaction{}}
 	return c.commit(ctx, t)
@@ -254,7 +258,7 @@ func (c *committer) commit(ctx context.Context, t *Transaction) (*Result, error)
 		}
 		err = c.store.PutIfNotExists(ctx, path, data)
 		if err == nil {
-			return c.finish(ctx, cur, scheme, path, version, txnFile, attempt+1)
+			return c.finish(ctx, cur, scheme, path, data, version, txnFile, attempt+1)
 		}
 		if !errors.Is(err, lanceerr.ErrCommitConflict) {
 			return nil, err
@@ -283,14 +287,24 @@ func (c *committer) inline(base *format.Manifest) bool {
 }
 
 // finish runs after the manifest landed: failpoints, the version hint
-// and the Result.
-func (c *committer) finish(ctx context.Context, txn *Transaction, scheme format.NamingScheme, path string, version uint64, txnFile string, attempts int) (*Result, error) {
+// and the Result. The Result's Manifest is parsed from the bytes just
+// linked, so a concurrent cleanup that already removed the version cannot
+// turn a durable commit into a reported failure.
+func (c *committer) finish(ctx context.Context, txn *Transaction, scheme format.NamingScheme, path string, data []byte, version uint64, txnFile string, attempts int) (*Result, error) {
 	res := &Result{Version: version, Path: path, Transaction: txn, TransactionFile: txnFile, Attempts: attempts}
-	m, err := format.ReadManifest(ctx, c.store, path)
+	m, err := format.ParseManifest(path, storeRoot(c.store), data)
 	if err != nil {
 		// The version is committed: the Result says so, because callers
 		// remove the files of commits that did not land.
-		return res, fmt.Errorf("commit: version %d committed but cannot be read back: %w", version, err)
+		return res, fmt.Errorf("commit: version %d committed but its manifest does not parse: %w", version, err)
+	}
+	// Reading the linked file back is only a sanity check: the manifest is
+	// durable once linked, and a cleanup racing with this writer may have
+	// removed it already, so a failure is logged, not returned.
+	if back, rerr := c.store.ReadAll(ctx, path); rerr != nil {
+		slog.Debug("commit: committed manifest cannot be read back", "version", version, "path", path, "err", rerr)
+	} else if !bytes.Equal(back, data) {
+		slog.Warn("commit: committed manifest reads back different bytes", "version", version, "path", path)
 	}
 	res.Manifest = m
 	if err := c.fail(FailAfterManifestLink); err != nil {

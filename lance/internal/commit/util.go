@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/types/known/anypb"
 
 	"github.com/resona-go/resona/lance/internal/pb"
+	"github.com/resona-go/resona/lance/internal/storage"
 )
 
 type anyMsg = anypb.Any
@@ -73,4 +74,13 @@ func encodeBitmap(bm *roaring.Bitmap) []byte {
 	var buf bytes.Buffer
 	_, _ = plain.WriteTo(&buf) // writing to a bytes.Buffer cannot fail
 	return buf.Bytes()
+}
+
+// storeRoot returns the filesystem directory of stores that have one, so
+// manifests parsed here resolve base paths as format.ReadManifest does.
+func storeRoot(store storage.Store) string {
+	if r, ok := store.(interface{ Root() string }); ok {
+		return r.Root()
+	}
+	return ""
 }

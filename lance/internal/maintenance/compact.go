@@ -43,6 +43,11 @@ type CompactionMetrics struct {
 	ReadVersion uint64
 	Version     uint64
 	Duration    time.Duration
+	// Manifest is the manifest committed, or the one read when nothing
+	// was committed. Callers build their dataset from it instead of
+	// reopening Version, which a concurrent cleanup may already have
+	// removed.
+	Manifest *format.Manifest
 }
 
 // SkippedBin is a planned bin left alone, with the reason.
@@ -62,7 +67,7 @@ func Compact(ctx context.Context, store storage.Store, opts CompactOptions) (*Co
 	if err != nil {
 		return nil, err
 	}
-	met := &CompactionMetrics{ReadVersion: m.Version}
+	met := &CompactionMetrics{ReadVersion: m.Version, Manifest: m}
 	defer func() { met.Duration = time.Since(start) }()
 	plan, err := PlanCompaction(ctx, store, m, opts)
 	if err != nil {
@@ -182,6 +187,7 @@ func Compact(ctx context.Context, store storage.Store, opts CompactOptions) (*Co
 		// Committed, even if a later step reported an error.
 		rw.written = nil
 		met.Version = res.Version
+		met.Manifest = res.Manifest
 	} else if err != nil && !errors.Is(err, lanceerr.ErrCommitConflict) {
 		// The outcome is unknown: keep the files; an unreferenced file is
 		// removed by cleanup once it is old enough.
