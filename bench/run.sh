@@ -10,7 +10,8 @@
 # Environment: N, D, Q, BATCH (100), INCR (N/10), WORK (scratch directory for
 # data and tables, default ${TMPDIR:-/tmp}/resona-bench), LANCEDB13=1 to also
 # run LanceDB 0.13.0 (default: on for SIZE=small), KEEP=1 to keep the tables,
-# RESULTS to write elsewhere than bench/results/<date>.jsonl.
+# RESULTS to write elsewhere than bench/results/<date>.jsonl, SERVICE=0 to
+# skip the service-level step (package resona, EmbedBatch + Maintain).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -102,8 +103,15 @@ if [ "$LANCEDB13" = 1 ]; then
 	step open-lancedb13-table-by-go bin/resona-bench -open "$WORK/lancedb-0.13/embeddings.lance" -label lancedb-0.13-table -data "$DATA" -n "$ROWS" -d "$D"
 fi
 
+# Service level: the root package resona (EmbedBatch with one commit per
+# BATCH rows, SearchVector, Maintain) against the same items written in one
+# call and maintained the same way. SERVICE=0 skips it.
+if [ "${SERVICE:-1}" = 1 ]; then
+	step service bin/resona-bench -service "$WORK/service" -data "$DATA" -n "$N" -d "$D" -batch "$BATCH"
+fi
+
 if [ "${KEEP:-0}" != 1 ]; then
-	rm -rf "$WORK/lancedb-0.39" "$WORK/lancedb-0.13" "$WORK/go"
+	rm -rf "$WORK/lancedb-0.39" "$WORK/lancedb-0.13" "$WORK/go" "$WORK/service"
 fi
 echo "== results appended to $RESULTS (run $RUN); logs in $LOGS" >&2
 echo "$RESULTS"

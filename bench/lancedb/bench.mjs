@@ -132,10 +132,13 @@ await tbl.createIndex("vector", { config: lancedb.Index.ivfPq({ distanceType: "c
 out.index_resona_params_s = +((now() - t0) / 1000).toFixed(2);
 await queryFigures(tbl, "ivfpq_resona", truth);
 await queryFigures(tbl, "ivfpq_resona_refine", truth, { nprobes: 20, refine: 10 });
+await queryFigures(tbl, "ivfpq_resona_np10", truth, { nprobes: 10 });
+await queryFigures(tbl, "ivfpq_resona_np10_refine", truth, { nprobes: 10, refine: 10 });
 t0 = now();
 await tbl.createIndex("vector", { config: lancedb.Index.ivfPq({ distanceType: "cosine" }), replace: true });
 out.index_default_params_s = +((now() - t0) / 1000).toFixed(2);
 await queryFigures(tbl, "ivfpq_default", truth);
+await queryFigures(tbl, "ivfpq_default_refine", truth, { nprobes: 20, refine: 10 });
 await tbl.optimize({ cleanupOlderThan: new Date() });
 out.bytes_after = du(dbDir);
 out.fragments_final = await numFragments(tbl);

@@ -26,6 +26,7 @@ func main() {
 			var lines []line
 			if lines, _, err = readRun(path, *run); err == nil {
 				writeTable(os.Stdout, lines)
+				writeServiceTable(os.Stdout, lines)
 			}
 		}
 		if err != nil {

@@ -51,3 +51,17 @@ func TestReadRunDefaultsToLastRun(t *testing.T) {
 		t.Fatal("readRun of an unknown run succeeded")
 	}
 }
+
+func TestServiceTableRatiosAfterOverFresh(t *testing.T) {
+	l := line{"step": "service", "N": 1000.0, "store_batch": 100.0,
+		"batched_before_query_p50_ms": 30.0, "batched_after_query_p50_ms": 4.0, "fresh_query_p50_ms": 2.0,
+		"batched_after_fragments": 1.0, "fresh_fragments": 1.0, "batched_before_fragments": 10.0}
+	var b strings.Builder
+	writeServiceTable(&b, []line{l})
+	out := b.String()
+	for _, want := range []string{"N = 1000, StoreBatchSize 100", "| SearchVector p50 (ms) | 30 | 4 | 2 | 2.00 |", "| fragments | 10 | 1 | 1 | 1.00 |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"testing"
@@ -59,5 +60,26 @@ func TestRowBatchValues(t *testing.T) {
 	v := rec.Column(8).(*array.FixedSizeList).ListValues().(*array.Float32).Float32Values()
 	if !reflect.DeepEqual(v, []float32{4, 5, 6, 7}) {
 		t.Errorf("vectors = %v", v)
+	}
+}
+
+func TestVectorProviderEmbedsRowsByName(t *testing.T) {
+	vecs := []float32{1, 2, 3, 4, 5, 6}
+	p := vectorProvider{vecs: vecs, dim: 2}
+	got, err := p.Embed(context.Background(), []string{"node_2", "node_0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0][0] != 5 || got[0][1] != 6 || got[1][0] != 1 || got[1][1] != 2 {
+		t.Fatalf("Embed = %v, want [[5 6] [1 2]]", got)
+	}
+	got[0][0] = 42
+	if vecs[4] != 5 {
+		t.Fatal("Embed returned a view of the source vectors, not a copy")
+	}
+	for _, bad := range []string{"node_3", "node_-1", "other"} {
+		if _, err := p.Embed(context.Background(), []string{bad}); err == nil {
+			t.Errorf("Embed(%q): no error", bad)
+		}
 	}
 }

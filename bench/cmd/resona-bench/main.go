@@ -6,13 +6,17 @@
 //	resona-bench -dir OUT/embeddings.lance -data DATADIR -n 150000 -d 1024 -batch 100 -incr 15000
 //	resona-bench -open DBDIR/embeddings.lance -data DATADIR -n ROWS -d 1024
 //	resona-bench -maintain DBDIR/embeddings.lance
+//	resona-bench -service DIR -data DATADIR -n 150000 -d 1024 -batch 100
 //
 // The first form ingests, scans, searches, maintains, tries the IVF_PQ index
 // and adds 10% more rows. The second only reads an existing table (written by
 // either engine): full scan and exact search, with recall against brute
 // force when the table holds exactly the first -n vectors. The third only
 // compacts and cleans up a table; the first form runs its maintenance that
-// way in a child process unless -maint-proc=false.
+// way in a child process unless -maint-proc=false. The fourth drives the
+// root package resona (EmbedBatch, Maintain, SearchVector) with a provider
+// returning the benchgen vectors, and compares the maintained table with
+// one written in a single call and maintained the same way.
 package main
 
 import (
@@ -27,7 +31,7 @@ import (
 
 type config struct {
 	dir, open, data, label string
-	maintain               string
+	maintain, service      string
 	n, d, batch, incr      int
 	skipANN, maintProc     bool
 }
@@ -45,6 +49,7 @@ func main() {
 	flag.BoolVar(&c.skipANN, "skip-ann", false, "skip the IVF_PQ phases")
 	flag.BoolVar(&c.maintProc, "maint-proc", true, "run maintenance in a child process (its own peak RSS)")
 	flag.StringVar(&c.maintain, "maintain", "", "only compact and clean up this existing table")
+	flag.StringVar(&c.service, "service", "", "service-level run through package resona in this directory (removed first)")
 	flag.Parse()
 	if c.incr < 0 {
 		c.incr = c.n / 10
@@ -75,6 +80,9 @@ func run(ctx context.Context, c config) (figures, error) {
 	}
 	if c.d <= 0 || c.batch <= 0 || c.n < 0 {
 		return out, fmt.Errorf("need positive -d and -batch and non-negative -n")
+	}
+	if c.service != "" {
+		return out, serviceRun(ctx, c, out)
 	}
 	nq, err := queryCount(filepath.Join(c.data, "queries.f32"), c.d)
 	if err != nil {
