@@ -46,6 +46,9 @@ type IndexOptions struct {
 	Metric        Metric
 	MaxIterations int
 	SampleRate    int
+	// Seed seeds the sampling and k-means of an IVF_PQ build. 0 uses a fixed
+	// seed, so that the same rows always give the same index.
+	Seed uint64
 
 	// Progress, when set, reports the build's progress.
 	Progress func(ProgressEvent)

@@ -30,6 +30,9 @@ const (
 
 // buildIVFPQ trains an IVF_PQ model over the live, non-null vectors of
 // every fragment and writes it as one v3 segment.
+// defaultIndexSeed makes index builds reproducible unless a seed is given.
+const defaultIndexSeed = 0x5245534f4e41 // "RESONA"
+
 func buildIVFPQ(ctx context.Context, d *Dataset, column, name string, opts IndexOptions) (*pb.IndexMetadata, error) {
 	vf, err := d.vectorField(column)
 	if err != nil {
@@ -66,7 +69,10 @@ func buildIVFPQ(ctx context.Context, d *Dataset, column, name string, opts Index
 		SubVectors:    opts.NumSubVectors,
 		IVFMaxIters:   opts.MaxIterations,
 		IVFSampleRate: opts.SampleRate,
-		Seed:          uint64(time.Now().UnixNano()),
+		Seed:          opts.Seed,
+	}
+	if bo.Seed == 0 {
+		bo.Seed = defaultIndexSeed
 	}
 	if opts.Progress != nil {
 		bo.Progress = vectorProgress(opts.Progress)
