@@ -73,7 +73,7 @@ func Build(t *Transaction, p BuildParams) (*Built, error) {
 			return nil, err
 		}
 		if base.StableRowIDs() {
-			return nil, fmt.Errorf("%w: %w: committing to a table with stable row ids is not implemented", lanceerr.ErrReadOnly, lanceerr.ErrUnsupported)
+			return nil, fmt.Errorf("%w: %w: committing to a table with stable row ids is not supported", lanceerr.ErrReadOnly, lanceerr.ErrUnsupported)
 		}
 	}
 	if _, ok := t.Operation.(Overwrite); !ok && base == nil {

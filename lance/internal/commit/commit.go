@@ -141,7 +141,7 @@ func (c *committer) commit(ctx context.Context, t *Transaction) (*Result, error)
 		return nil, fmt.Errorf("%w: commit: empty transaction", lanceerr.ErrInvalidArgument)
 	}
 	if f, ok := t.Operation.(Foreign); ok {
-		return nil, fmt.Errorf("%w: commit: committing a %s operation is not implemented", lanceerr.ErrUnsupported, f.Kind)
+		return nil, fmt.Errorf("%w: commit: committing a %s operation is not supported", lanceerr.ErrUnsupported, f.Kind)
 	}
 	txn := *t
 	if txn.UUID == "" {

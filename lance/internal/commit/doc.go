@@ -40,7 +40,7 @@
 // by name). The manifest records WriterLibrary/WriterLibraryVersion as its
 // writer_version. Data files must match the table's data storage version:
 // Lance rejects mixed versions, so a mismatch is lanceerr.ErrUnsupported.
-// Tables with stable row ids or writer flags not implemented here are
+// Tables with stable row ids or writer flags this engine cannot honour are
 // refused with lanceerr.ErrReadOnly.
 //
 // # Committing

@@ -70,7 +70,7 @@ func describeBits(mask uint64) string {
 // this package cannot read. path names the manifest in the message.
 func CheckReaderFlags(path string, flags uint64) error {
 	if unknown := flags &^ readerSupported; unknown != 0 {
-		return fmt.Errorf("%w: %s: reader feature flags %d require features not implemented here: %s",
+		return fmt.Errorf("%w: %s: reader feature flags %d require features this engine does not support: %s",
 			lanceerr.ErrUnsupported, path, flags, describeBits(unknown))
 	}
 	return nil
@@ -81,7 +81,7 @@ func CheckReaderFlags(path string, flags uint64) error {
 // lanceerr.ErrUnsupported that says which bits prevent writing.
 func WriterFlagsReason(flags uint64) error {
 	if unknown := flags &^ writerSupported; unknown != 0 {
-		return fmt.Errorf("%w: %w: writer feature flags %d require features not implemented for writing: %s",
+		return fmt.Errorf("%w: %w: writer feature flags %d require features this engine cannot write: %s",
 			lanceerr.ErrReadOnly, lanceerr.ErrUnsupported, flags, describeBits(unknown))
 	}
 	return nil

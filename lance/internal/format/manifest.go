@@ -160,7 +160,7 @@ func (m *Manifest) writeBlocker() error {
 		return err
 	}
 	if len(m.PB.BasePaths) > 0 {
-		return readOnly("the table declares base paths; writing multi-base tables is not implemented")
+		return readOnly("the table declares base paths; writing multi-base tables is not supported")
 	}
 	if !knownStorageVersions[m.DataStorageVersion] {
 		return readOnly("data storage version %s is newer than this engine knows", m.DataStorageVersion)

@@ -235,7 +235,7 @@ func readRefs(ctx context.Context, store storage.Store, ref format.VersionRef) (
 		return nil, err
 	}
 	if len(p.BasePaths) > 0 {
-		return nil, fmt.Errorf("%w: %s declares base paths; cleaning up multi-base tables is not implemented", lanceerr.ErrUnsupported, ref.Path)
+		return nil, fmt.Errorf("%w: %s declares base paths; cleaning up multi-base tables is not supported", lanceerr.ErrUnsupported, ref.Path)
 	}
 	out := &manifestRefs{version: p.Version, timestamp: ref.ModTime}
 	if ts := p.Timestamp; ts != nil && ts.IsValid() {
@@ -287,7 +287,7 @@ func planCleanup(ctx context.Context, store storage.Store, opts CleanupOptions) 
 	if b, err := hasBranches(ctx, store); err != nil {
 		return nil, err
 	} else if b {
-		return nil, fmt.Errorf("%w: maintenance: the dataset has branches, which may share its files; cleanup is not implemented for them", lanceerr.ErrUnsupported)
+		return nil, fmt.Errorf("%w: maintenance: the dataset has branches, which may share its files; cleanup does not support them", lanceerr.ErrUnsupported)
 	}
 	tags, err := ListTags(ctx, store)
 	if err != nil {

@@ -83,7 +83,7 @@ func Compact(ctx context.Context, store storage.Store, opts CompactOptions) (*Co
 		return nil, fmt.Errorf("maintenance: compaction: %w", err)
 	}
 	if m.StableRowIDs() {
-		return nil, fmt.Errorf("%w: maintenance: compacting a table with stable row ids is not implemented", lanceerr.ErrUnsupported)
+		return nil, fmt.Errorf("%w: maintenance: compacting a table with stable row ids is not supported", lanceerr.ErrUnsupported)
 	}
 	version, err := writerVersion(m.DataStorageVersion)
 	if err != nil {
