@@ -256,9 +256,17 @@ func (c *committer) commit(ctx context.Context, t *Transaction) (*Result, error)
 		if err := c.fail(FailBeforeManifestLink); err != nil {
 			return nil, err
 		}
-		err = c.store.PutIfNotExists(ctx, path, data)
-		if err == nil {
-			return c.finish(ctx, cur, scheme, path, data, version, txnFile, attempt+1)
+		// Cleanup may have removed this version number after newer versions
+		// landed: the link would then succeed on a manifest that is never
+		// the latest, and the commit would be lost. Check right before
+		// linking and rebase instead.
+		if newer, ok := c.newerThan(ctx, version-1); ok {
+			err = fmt.Errorf("%w: version %d landed while this commit was prepared", lanceerr.ErrCommitConflict, newer)
+		} else {
+			err = c.store.PutIfNotExists(ctx, path, data)
+			if err == nil {
+				return c.finish(ctx, cur, scheme, path, data, version, txnFile, attempt+1)
+			}
 		}
 		if !errors.Is(err, lanceerr.ErrCommitConflict) {
 			return nil, err
@@ -274,6 +282,20 @@ func (c *committer) commit(ctx context.Context, t *Transaction) (*Result, error)
 		}
 	}
 	return nil, fmt.Errorf("%w: commit: gave up after %d attempts (last: %v)", lanceerr.ErrCommitConflict, retries+1, lastErr)
+}
+
+// newerThan reports the latest version if it is newer than base. A
+// listing error counts as "no": the put-if-not-exists still guards the
+// common race.
+func (c *committer) newerThan(ctx context.Context, base uint64) (uint64, bool) {
+	refs, _, err := format.ScanVersions(ctx, c.store)
+	if err != nil || len(refs) == 0 {
+		return 0, false
+	}
+	if latest := refs[len(refs)-1].Version; latest > base {
+		return latest, true
+	}
+	return 0, false
 }
 
 func (c *committer) inline(base *format.Manifest) bool {
