@@ -43,6 +43,9 @@ type FieldReader struct {
 	Columns []page.Column
 	// MaxBytes bounds what one Read may allocate; 0 means DefaultMaxBytes.
 	MaxBytes int64
+	// Encodings, when set, memoizes the decoded page encodings of Columns
+	// across reads (nil: every read decodes the encodings of its pages).
+	Encodings *EncodingCache
 }
 
 // ColumnsUsed is the number of physical 2.0 columns a field occupies.
@@ -145,7 +148,7 @@ func (s *state) structField(t *arrow.StructType, col int, ranges []RowRange) (ar
 	// The header column only records the row count.
 	total := uint64(0)
 	for i := range c.Pages {
-		e, err := pageEncoding(c.Pages[i].Encoding)
+		e, err := s.fr.Encodings.get(c.Pages[i].Encoding)
 		if err != nil {
 			return nil, fmt.Errorf("%s: column %d: %w", s.fr.Source.Path(), col, err)
 		}
@@ -225,7 +228,7 @@ func (s *state) eachPage(c *page.Column, pcs []piece, fn func(pd *pageData, e *e
 			k++
 		}
 		pg := &c.Pages[pcs[0].page]
-		e, err := pageEncoding(pg.Encoding)
+		e, err := s.fr.Encodings.get(pg.Encoding)
 		if err != nil {
 			return fmt.Errorf("%s: column %d: %w", s.fr.Source.Path(), c.Index, err)
 		}
@@ -322,7 +325,7 @@ func (s *state) listField(t arrow.DataType, item arrow.Field, col int, ranges []
 	}
 	bases := make([]uint64, lastPage+1)
 	for i := 0; i < lastPage; i++ {
-		e, err := pageEncoding(c.Pages[i].Encoding)
+		e, err := s.fr.Encodings.get(c.Pages[i].Encoding)
 		if err != nil {
 			return nil, fmt.Errorf("%s: column %d: %w", s.fr.Source.Path(), col, err)
 		}

@@ -84,7 +84,7 @@ func (rd *Reader) read(ctx context.Context, field arrow.Field, firstColumn int, 
 	if rd.version.AtLeast(2, 1) {
 		return rd.readStructural(ctx, field, firstColumn, ranges)
 	}
-	fr := encoding.FieldReader{Source: rd, Columns: rd.columns, MaxBytes: rd.maxBytes}
+	fr := encoding.FieldReader{Source: rd, Columns: rd.columns, MaxBytes: rd.maxBytes, Encodings: rd.encodings}
 	return fr.Read(ctx, field, firstColumn, ranges)
 }
 

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/resona-go/resona/lance/internal/encoding"
 	"github.com/resona-go/resona/lance/internal/encoding/page"
 	"github.com/resona-go/resona/lance/internal/lanceerr"
 	"github.com/resona-go/resona/lance/internal/pb"
@@ -38,6 +39,8 @@ type Reader struct {
 	globals  []page.Range
 	desc     *pb.FileDescriptor
 	maxBytes int64
+	// encodings memoizes decoded 2.0 page encodings across reads.
+	encodings *encoding.EncodingCache
 }
 
 // Open reads the footer, the offset tables, the column metadata and the
@@ -49,7 +52,7 @@ func Open(ctx context.Context, r io.ReaderAt, size int64, path string) (*Reader,
 	if size < 8 {
 		return nil, fmt.Errorf("%w: %s: file of %d bytes is too short", lanceerr.ErrCorrupt, path, size)
 	}
-	rd := &Reader{r: r, size: uint64(size), path: path, maxBytes: defaultMaxDecodeBytes}
+	rd := &Reader{r: r, size: uint64(size), path: path, maxBytes: defaultMaxDecodeBytes, encodings: &encoding.EncodingCache{}}
 	tailStart := uint64(0)
 	if rd.size > tailReadSize {
 		tailStart = rd.size - tailReadSize
