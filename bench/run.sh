@@ -11,7 +11,9 @@
 # data and tables, default ${TMPDIR:-/tmp}/resona-bench), LANCEDB13=1 to also
 # run LanceDB 0.13.0 (default: on for SIZE=small), KEEP=1 to keep the tables,
 # RESULTS to write elsewhere than bench/results/<date>.jsonl, SERVICE=0 to
-# skip the service-level step (package resona, EmbedBatch + Maintain).
+# skip the service-level step (package resona, EmbedBatch + Maintain),
+# STEPS to run a subset of "write read service" (read needs KEEP=1 tables
+# of an earlier run in the same WORK).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,17 +86,23 @@ machine=$(printf '{"nproc":%s,"cpu":"%s","mem_total_kb":%s,"kernel":"%s","go":"%
 	"$N" "$D" "$Q" "$BATCH" "$INCR" "$SIZE")
 emit machine 0 "$machine"
 
+STEPS=" ${STEPS:-write read service} "
+has() { case "$STEPS" in *" $1 "*) return 0 ;; esac; return 1; }
+
 # Write paths, alternating engines on the same files.
+if has write; then
 step lancedb-0.39 node bench/lancedb/bench.mjs "$WORK/lancedb-0.39" "$DATA" "$N" "$D" "$BATCH" "$INCR"
 step go bin/resona-bench -dir "$WORK/go/embeddings.lance" -data "$DATA" -n "$N" -d "$D" -batch "$BATCH" -incr "$INCR"
 if [ "$LANCEDB13" = 1 ]; then
 	step lancedb-0.13 env LANCEDB_DIR=bench/lancedb/v13 node bench/lancedb/bench.mjs "$WORK/lancedb-0.13" "$DATA" "$N" "$D" "$BATCH" "$INCR"
+fi
 fi
 
 # Read paths on the very same tables: full scan and exact search by each
 # engine on the table LanceDB wrote and on the table Go wrote (both hold
 # N+INCR rows after the incremental phase).
 ROWS=$((N + INCR))
+if has read; then
 step open-lancedb-table-by-lancedb node bench/lancedb/scan.mjs "$WORK/lancedb-0.39" embeddings "$DATA" "$D" lancedb-0.39-table
 step open-lancedb-table-by-go bin/resona-bench -open "$WORK/lancedb-0.39/embeddings.lance" -label lancedb-0.39-table -data "$DATA" -n "$ROWS" -d "$D"
 step open-go-table-by-lancedb node bench/lancedb/scan.mjs "$WORK/go" embeddings "$DATA" "$D" go-table
@@ -102,11 +110,12 @@ step open-go-table-by-go bin/resona-bench -open "$WORK/go/embeddings.lance" -lab
 if [ "$LANCEDB13" = 1 ]; then
 	step open-lancedb13-table-by-go bin/resona-bench -open "$WORK/lancedb-0.13/embeddings.lance" -label lancedb-0.13-table -data "$DATA" -n "$ROWS" -d "$D"
 fi
+fi
 
 # Service level: the root package resona (EmbedBatch with one commit per
 # BATCH rows, SearchVector, Maintain) against the same items written in one
 # call and maintained the same way. SERVICE=0 skips it.
-if [ "${SERVICE:-1}" = 1 ]; then
+if [ "${SERVICE:-1}" = 1 ] && has service; then
 	step service bin/resona-bench -service "$WORK/service" -data "$DATA" -n "$N" -d "$D" -batch "$BATCH"
 fi
 

@@ -33,6 +33,25 @@ const qbuf = fs.readFileSync(`${dataDir}/queries.f32`);
 const Q = Math.min(100, qbuf.length / 4 / D);
 const queries = new Float32Array(qbuf.buffer, qbuf.byteOffset, Q * D);
 const now = () => performance.now();
+// Per-phase memory: the kernel's resident high-water mark (VmHWM) is reset
+// through /proc/self/clear_refs at the start of a phase and read at its end,
+// as resona-bench does; runMaxKB keeps the whole-run peak across resets.
+const statusKB = (key) => {
+  const m = fs.readFileSync("/proc/self/status", "utf8").match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"));
+  return m ? +m[1] : -1;
+};
+let runMaxKB = 0;
+function phaseStart() {
+  runMaxKB = Math.max(runMaxKB, statusKB("VmHWM"));
+  try { fs.writeFileSync("/proc/self/clear_refs", "5"); } catch { return null; }
+  return statusKB("VmRSS");
+}
+function phaseEnd(label, startKB) {
+  if (startKB == null || startKB < 0) return;
+  const peak = statusKB("VmHWM");
+  out[`${label}_peak_rss_mb`] = Math.round(peak / 1024);
+  out[`${label}_rss_added_mb`] = Math.round((peak - startKB) / 1024);
+}
 const du = (p) => +execSync(`du -sb ${p}`).toString().split("\t")[0];
 const out = { engine: `lancedb-node-${lancedbVersion}`, arrow: arrowVersion, node: process.version, N, D, batch: B, queries: Q, timing: "in-process" };
 
@@ -104,10 +123,12 @@ async function queryFigures(tbl, label, truth, opts = {}) {
   if (nq !== Q) out[`${label}_queries`] = nq;
 }
 
+let mem = phaseStart();
 let t0 = now();
 let tbl = await db.createTable("embeddings", batch(0, B));
 for (let s = B; s < N; s += B) await tbl.add(batch(s, Math.min(B, N - s)));
 out.ingest_s = +((now() - t0) / 1000).toFixed(2);
+phaseEnd("ingest", mem);
 out.ingest_rows_per_s = Math.round(N / out.ingest_s);
 out.version_after_ingest = await tbl.version();
 out.fragments_before = await numFragments(tbl);
@@ -120,23 +141,29 @@ out.js_bruteforce_truth_s = +((now() - t0) / 1000).toFixed(2);
 await queryFigures(tbl, "fragmented_flat", truth);
 
 // maintenance the way Resona does it: optimize (compact + prune), then IVF_PQ index
+mem = phaseStart();
 t0 = now();
 const opt = await tbl.optimize({ cleanupOlderThan: new Date() });
 out.optimize_s = +((now() - t0) / 1000).toFixed(2);
+phaseEnd("optimize", mem);
 out.optimize = opt;
 out.fragments_after_compact = await numFragments(tbl);
 out.bytes_after_compact = du(dbDir);
 await queryFigures(tbl, "compacted_flat", truth);
+mem = phaseStart();
 t0 = now();
 await tbl.createIndex("vector", { config: lancedb.Index.ivfPq({ distanceType: "cosine", numPartitions: Math.max(1, Math.floor(N / 5000)), numSubVectors: Math.min(16, Math.floor(D / 16)) }) });
 out.index_resona_params_s = +((now() - t0) / 1000).toFixed(2);
+phaseEnd("index_resona_params", mem);
 await queryFigures(tbl, "ivfpq_resona", truth);
 await queryFigures(tbl, "ivfpq_resona_refine", truth, { nprobes: 20, refine: 10 });
 await queryFigures(tbl, "ivfpq_resona_np10", truth, { nprobes: 10 });
 await queryFigures(tbl, "ivfpq_resona_np10_refine", truth, { nprobes: 10, refine: 10 });
+mem = phaseStart();
 t0 = now();
 await tbl.createIndex("vector", { config: lancedb.Index.ivfPq({ distanceType: "cosine" }), replace: true });
 out.index_default_params_s = +((now() - t0) / 1000).toFixed(2);
+phaseEnd("index_default_params", mem);
 await queryFigures(tbl, "ivfpq_default", truth);
 await queryFigures(tbl, "ivfpq_default_refine", truth, { nprobes: 20, refine: 10 });
 await tbl.optimize({ cleanupOlderThan: new Date() });
@@ -150,9 +177,11 @@ if (INCR > 0) {
   for (let s = N; s < N + INCR; s += B) await tbl.add(batch(s, Math.min(B, N + INCR - s)));
   out.incr_rows = INCR;
   out.incr_ingest_s = +((now() - t0) / 1000).toFixed(2);
+  mem = phaseStart();
   t0 = now();
   await tbl.optimize({ cleanupOlderThan: new Date() });
   out.incr_optimize_s = +((now() - t0) / 1000).toFixed(2);
+  phaseEnd("incr_optimize", mem);
   out.incr_fragments = await numFragments(tbl);
   out.incr_bytes = du(dbDir);
   const QI = Math.min(Q, 20);
@@ -161,5 +190,5 @@ if (INCR > 0) {
   await queryFigures(tbl, "incr_flat", truth2, { queries: QI, exact: true });
   await queryFigures(tbl, "incr_ivfpq_default", truth2, { queries: QI });
 }
-out.max_rss_mb = Math.round(process.resourceUsage().maxRSS / 1024);
+out.max_rss_mb = Math.round(Math.max(runMaxKB, statusKB("VmHWM"), process.resourceUsage().maxRSS) / 1024);
 console.log(JSON.stringify(out));

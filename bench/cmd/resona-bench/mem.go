@@ -20,6 +20,21 @@ func (t *rssTracker) reset() bool {
 	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 }
 
+// phase starts a phase whose memory is recorded under label: the returned
+// function, called at the phase's end, writes label_peak_rss_mb and
+// label_rss_added_mb (peak minus the resident set at the start).
+func (t *rssTracker) phase(out figures, label string) func() {
+	start := rssMB()
+	if !t.reset() || start < 0 {
+		return func() {}
+	}
+	return func() {
+		peak := peakRSSMB()
+		out[label+"_peak_rss_mb"] = peak
+		out[label+"_rss_added_mb"] = peak - start
+	}
+}
+
 // runMax is the peak resident set of the whole run so far, in MiB.
 func (t *rssTracker) runMax() int64 { return max(t.max, peakRSSMB()) }
 

@@ -49,7 +49,7 @@ func (b *bench) full(ctx context.Context) error {
 	}
 
 	// Ingest: one commit per batch, as Resona's buffered writer does.
-	b.rss.reset()
+	end := b.rss.phase(out, "ingest")
 	t0 := time.Now()
 	ds, err := b.ingest(ctx, nil, 0, c.n)
 	if err != nil {
@@ -58,7 +58,7 @@ func (b *bench) full(ctx context.Context) error {
 	el := time.Since(t0)
 	out["ingest_s"] = secs(el)
 	out["ingest_rows_per_s"] = math.Round(float64(c.n) / el.Seconds())
-	out["ingest_peak_rss_mb"] = peakRSSMB()
+	end()
 	out["version_after_ingest"] = ds.Version()
 	out["fragments_before"] = len(ds.Fragments())
 	out["bytes_before"] = duBytes(c.dir)
@@ -338,6 +338,7 @@ func maintainTable(ctx context.Context, ds *lance.Dataset, rss *rssTracker) (fig
 	out["maint_rss_before_mb"] = base
 	if reset {
 		out["maint_peak_rss_mb"] = peakRSSMB()
+		out["maint_rss_added_mb"] = peakRSSMB() - base
 	}
 	out["maint_bytes_after"] = duBytes(dir)
 	out["compact_fragments_removed"] = m.FragmentsRemoved
@@ -358,6 +359,7 @@ func maintainTable(ctx context.Context, ds *lance.Dataset, rss *rssTracker) (fig
 // LanceDB's defaults, and queries each as bench.mjs does, when the engine
 // can; otherwise it records why not. Only real figures are written.
 func (b *bench) ann(ctx context.Context, ds *lance.Dataset, truth [][]string) (*lance.Dataset, error) {
+	end := b.rss.phase(b.out, "index_resona_params")
 	t0 := time.Now()
 	indexed, err := ds.CreateIndex(ctx, "vector", lance.IndexOptions{
 		Type:          lance.IndexIVFPQ,
@@ -374,6 +376,7 @@ func (b *bench) ann(ctx context.Context, ds *lance.Dataset, truth [][]string) (*
 		return ds, nil
 	}
 	b.out["index_resona_params_s"] = secs(time.Since(t0))
+	end()
 	ds.Close()
 	ds = indexed
 	if err := b.search(ctx, ds, "ivfpq_resona", annPlain, truth, b.nq); err != nil {
@@ -388,6 +391,7 @@ func (b *bench) ann(ctx context.Context, ds *lance.Dataset, truth [][]string) (*
 	if err := b.search(ctx, ds, "ivfpq_resona_np10_refine", searchMode{nprobes: 10, refine: 10}, truth, b.nq); err != nil {
 		return nil, err
 	}
+	end = b.rss.phase(b.out, "index_default_params")
 	t0 = time.Now()
 	indexed, err = ds.CreateIndex(ctx, "vector", lance.IndexOptions{Type: lance.IndexIVFPQ, Metric: lance.MetricCosine, Replace: true})
 	if err != nil {
@@ -395,6 +399,7 @@ func (b *bench) ann(ctx context.Context, ds *lance.Dataset, truth [][]string) (*
 		return ds, nil
 	}
 	b.out["index_default_params_s"] = secs(time.Since(t0))
+	end()
 	ds.Close()
 	ds = indexed
 	if err := b.search(ctx, ds, "ivfpq_default", annPlain, truth, b.nq); err != nil {
