@@ -121,7 +121,7 @@ func (d *Dataset) CreateIndex(ctx context.Context, column string, opts IndexOpti
 		ReadVersion: d.m.Version,
 		Operation:   commit.CreateIndex{NewIndices: []*pb.IndexMetadata{meta}, RemovedIndices: removed},
 	}
-	res, err := commit.Commit(ctx, d.store, txn, commit.Options{MaxRetries: opts.CommitRetries})
+	res, err := commit.Commit(ctx, d.store, txn, commit.Options{MaxRetries: opts.CommitRetries, Base: d.m})
 	if err != nil && res == nil {
 		if id, uerr := uuid.FromBytes(meta.GetUuid().GetUuid()); uerr == nil {
 			removeIndexDir(ctx, d, btree.SegmentDir(id))

@@ -110,7 +110,7 @@ func (d *Dataset) UpdateIndex(ctx context.Context, name string, opts UpdateIndex
 		ReadVersion: d.m.Version,
 		Operation:   commit.CreateIndex{NewIndices: append(keep, meta)},
 	}
-	res, err := commit.Commit(ctx, d.store, txn, commit.Options{MaxRetries: opts.CommitRetries})
+	res, err := commit.Commit(ctx, d.store, txn, commit.Options{MaxRetries: opts.CommitRetries, Base: d.m})
 	if err != nil && res == nil {
 		if id, uerr := uuid.FromBytes(meta.GetUuid().GetUuid()); uerr == nil {
 			removeIndexDir(context.WithoutCancel(ctx), d, format.IndicesDir+"/"+id.String())

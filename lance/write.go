@@ -77,8 +77,10 @@ func pickWriteOptions(opts []WriteOptions) (WriteOptions, error) {
 	}
 }
 
-func (o WriteOptions) commitOptions() commit.Options {
-	return commit.Options{MaxRetries: o.CommitRetries, Failpoint: o.failpoint}
+// commitOptions: base is the manifest the write was prepared on (nil when
+// there is none), so that the commit need not read it back.
+func (o WriteOptions) commitOptions(base *format.Manifest) commit.Options {
+	return commit.Options{MaxRetries: o.CommitRetries, Failpoint: o.failpoint, Base: base}
 }
 
 func (o WriteOptions) redoAttempts() int {
@@ -162,7 +164,7 @@ func Create(ctx context.Context, path string, schema *arrow.Schema, records []ar
 			Fragments: frags, Schema: sch.PBFields(), SchemaMetadata: sch.PBMetadata(),
 		},
 	}
-	co := wo.commitOptions()
+	co := wo.commitOptions(nil)
 	co.NewTableScheme = format.SchemeV2
 	co.DataStorageVersion = dsv
 	if opts.Mode == ModeCreate {
@@ -225,7 +227,7 @@ func (d *Dataset) Append(ctx context.Context, records []arrow.RecordBatch, opts 
 		return nil, fmt.Errorf("lance: append to %s: %w", d.path, err)
 	}
 	txn := &commit.Transaction{ReadVersion: d.m.Version, Operation: commit.Append{Fragments: frags}}
-	res, err := commitWritten(ctx, d.store, txn, wo.commitOptions(), written)
+	res, err := commitWritten(ctx, d.store, txn, wo.commitOptions(d.m), written)
 	if err != nil {
 		return nil, fmt.Errorf("lance: append to %s: %w", d.path, err)
 	}
@@ -258,7 +260,7 @@ func (d *Dataset) Overwrite(ctx context.Context, records []arrow.RecordBatch, op
 		ReadVersion: d.m.Version,
 		Operation:   commit.Overwrite{Fragments: frags, Schema: sch.PBFields(), SchemaMetadata: sch.PBMetadata()},
 	}
-	co := wo.commitOptions()
+	co := wo.commitOptions(d.m)
 	co.DataStorageVersion = d.m.DataStorageVersion
 	res, err := commitWritten(ctx, d.store, txn, co, written)
 	if err != nil {

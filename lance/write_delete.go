@@ -80,7 +80,7 @@ func (d *Dataset) deleteOnce(ctx context.Context, filter expr.Expr, wo WriteOpti
 			UpdatedFragments: upd.updated, DeletedFragmentIDs: upd.removed, Predicate: filter.String(),
 		},
 	}
-	res, err := commitWritten(ctx, d.store, txn, wo.commitOptions(), upd.written)
+	res, err := commitWritten(ctx, d.store, txn, wo.commitOptions(d.m), upd.written)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -291,7 +291,7 @@ func (d *Dataset) mergeOnce(ctx context.Context, records []arrow.RecordBatch, in
 			Mode:                          commit.RewriteRows,
 		},
 	}
-	cr, err := commitWritten(ctx, d.store, txn, opts.Write.commitOptions(), append(written, upd.written...))
+	cr, err := commitWritten(ctx, d.store, txn, opts.Write.commitOptions(d.m), append(written, upd.written...))
 	if err != nil {
 		return nil, MergeInsertResult{}, err
 	}

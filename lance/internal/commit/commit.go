@@ -1,11 +1,10 @@
 package commit
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
+
 	"math/rand/v2"
 	"strconv"
 	"time"
@@ -74,6 +73,10 @@ type Options struct {
 	Failpoint func(name string) error
 	// Now returns the commit timestamp (time.Now when nil).
 	Now func() time.Time
+	// Base is the manifest the transaction was prepared on, when the
+	// caller holds it: while it is still the latest version, Commit builds
+	// on it instead of reading it back. It is not modified.
+	Base *format.Manifest
 }
 
 // Result describes a successful commit.
@@ -168,7 +171,21 @@ func (c *committer) commit(ctx context.Context, t *Transaction) (*Result, error)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		refs, scheme, err := format.ScanVersions(ctx, c.store)
+		// On the first attempt of a commit prepared on the caller's latest
+		// manifest, that manifest is presumed to be the latest version; the
+		// listing right before the link verifies it, and anything else
+		// (a newer version, a missing one) takes the full path below on
+		// the next attempt.
+		fast := attempt == 0 && c.fastPath(&txn)
+		var refs []format.VersionRef
+		var scheme format.NamingScheme
+		var err error
+		if fast {
+			b := c.opts.Base
+			refs, scheme = []format.VersionRef{{Version: b.Version, Path: b.Path, Scheme: b.Scheme}}, b.Scheme
+		} else {
+			refs, scheme, err = format.ScanVersionNames(ctx, c.store)
+		}
 		var base *format.Manifest
 		switch {
 		case errors.Is(err, lanceerr.ErrNotFound):
@@ -206,7 +223,9 @@ func (c *committer) commit(ctx context.Context, t *Transaction) (*Result, error)
 				return nil, err
 			}
 			checked = latest.Version
-			if base, err = format.ReadManifest(ctx, c.store, latest.Path); err != nil {
+			if b := c.opts.Base; b != nil && b.Version == latest.Version && b.Path == latest.Path {
+				base = b
+			} else if base, err = format.ReadManifest(ctx, c.store, latest.Path); err != nil {
 				return nil, err
 			}
 		}
@@ -260,8 +279,8 @@ func (c *committer) commit(ctx context.Context, t *Transaction) (*Result, error)
 		// landed: the link would then succeed on a manifest that is never
 		// the latest, and the commit would be lost. Check right before
 		// linking and rebase instead.
-		if newer, ok := c.newerThan(ctx, version-1); ok {
-			err = fmt.Errorf("%w: version %d landed while this commit was prepared", lanceerr.ErrCommitConflict, newer)
+		if latest, ok := c.latestIs(ctx, version-1, fast); !ok {
+			err = fmt.Errorf("%w: the latest version is %d, not %d, after this commit was prepared", lanceerr.ErrCommitConflict, latest, version-1)
 		} else {
 			err = c.store.PutIfNotExists(ctx, path, data)
 			if err == nil {
@@ -284,18 +303,29 @@ func (c *committer) commit(ctx context.Context, t *Transaction) (*Result, error)
 	return nil, fmt.Errorf("%w: commit: gave up after %d attempts (last: %v)", lanceerr.ErrCommitConflict, retries+1, lastErr)
 }
 
-// newerThan reports the latest version if it is newer than base. A
-// listing error counts as "no": the put-if-not-exists still guards the
-// common race.
-func (c *committer) newerThan(ctx context.Context, base uint64) (uint64, bool) {
-	refs, _, err := format.ScanVersions(ctx, c.store)
+// latestIs reports whether base is still the latest version, and the
+// latest version found. A newer version means the commit lost a race; an
+// older one that versions were removed meanwhile. A listing error counts
+// as "yes" after a full attempt (the put-if-not-exists still guards the
+// common race) and as "no" on the fast path, which then retries in full.
+func (c *committer) latestIs(ctx context.Context, base uint64, fast bool) (uint64, bool) {
+	refs, _, err := format.ScanVersionNames(ctx, c.store)
 	if err != nil || len(refs) == 0 {
-		return 0, false
+		return 0, !fast
 	}
-	if latest := refs[len(refs)-1].Version; latest > base {
-		return latest, true
+	latest := refs[len(refs)-1].Version
+	return latest, latest == base
+}
+
+// fastPath reports whether the first attempt may build on opts.Base
+// without listing the versions first.
+func (c *committer) fastPath(t *Transaction) bool {
+	b := c.opts.Base
+	if b == nil || b.Version == 0 || b.Version != t.ReadVersion || b.Path == "" || b.Scheme == format.SchemeUnknown || c.deletes != nil {
+		return false
 	}
-	return 0, false
+	_, restore := t.Operation.(Restore)
+	return !restore
 }
 
 func (c *committer) inline(base *format.Manifest) bool {
@@ -319,14 +349,6 @@ func (c *committer) finish(ctx context.Context, txn *Transaction, scheme format.
 		// The version is committed: the Result says so, because callers
 		// remove the files of commits that did not land.
 		return res, fmt.Errorf("commit: version %d committed but its manifest does not parse: %w", version, err)
-	}
-	// Reading the linked file back is only a sanity check: the manifest is
-	// durable once linked, and a cleanup racing with this writer may have
-	// removed it already, so a failure is logged, not returned.
-	if back, rerr := c.store.ReadAll(ctx, path); rerr != nil {
-		slog.Debug("commit: committed manifest cannot be read back", "version", version, "path", path, "err", rerr)
-	} else if !bytes.Equal(back, data) {
-		slog.Warn("commit: committed manifest reads back different bytes", "version", version, "path", path)
 	}
 	res.Manifest = m
 	if err := c.fail(FailAfterManifestLink); err != nil {

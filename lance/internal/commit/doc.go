@@ -60,7 +60,22 @@
 //     up to Options.MaxRetries (20) times;
 //  5. rewrite _versions/latest_version_hint.json on V2 tables, and on V1
 //     tables only when one already exists (Lance 0.19 never updates it).
-//     The hint is best effort; readers never trust it.
+//     The hint is best effort and not synced; readers never trust it.
+//
+// Right before step 3 the versions are listed again: the manifest is only
+// linked when its base is still the latest version. A cleanup may have
+// removed the number being linked after newer versions landed, and the
+// create-only put alone would then succeed on a version that is never the
+// latest. When the caller passes the manifest it prepared the transaction
+// on (Options.Base), the first attempt skips the listing of step 1 and
+// reading the base back: this check verifies the presumption, and any
+// surprise sends the commit through the full protocol. Listings read only
+// names (format.ScanVersionNames), so a commit costs no stat per version.
+//
+// Durability: data, deletion and .txn files, the manifest and the
+// directories that gained them are synced before the manifest is linked
+// (storage.Local), so a crash at any point leaves the last linked version
+// readable with every file it names.
 //
 // The transaction is also embedded in the manifest (Options.Inline) when
 // the base manifest has one, as Lance 12 writes; Lance 0.19 ignores it.

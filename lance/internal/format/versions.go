@@ -37,22 +37,46 @@ type VersionInfo struct {
 const listParallelism = 8
 
 // ScanVersions lists the committed manifests of a dataset in ascending
-// version order, with the naming scheme they share. Staging files,
-// detached versions and unrecognised names are skipped. A directory that
-// mixes V1 and V2 names is corrupt. A dataset without manifests yields
-// lanceerr.ErrNotFound.
+// version order, with the naming scheme they share and each manifest's
+// size and modification time. Staging files, detached versions and
+// unrecognised names are skipped. A directory that mixes V1 and V2 names
+// is corrupt. A dataset without manifests yields lanceerr.ErrNotFound.
 func ScanVersions(ctx context.Context, store storage.Store) ([]VersionRef, NamingScheme, error) {
 	entries, err := store.List(ctx, VersionsDir)
 	if err != nil {
 		return nil, SchemeUnknown, err
 	}
-	var refs []VersionRef
+	refs := make([]VersionRef, 0, len(entries))
+	for _, e := range entries {
+		if !e.IsDir {
+			refs = append(refs, VersionRef{Path: e.Name, Size: e.Size, ModTime: e.ModTime})
+		}
+	}
+	return versionRefs(refs)
+}
+
+// ScanVersionNames is ScanVersions without sizes and modification times:
+// it reads only the directory's names, which is what a commit needs on
+// every attempt and costs no stat per version.
+func ScanVersionNames(ctx context.Context, store storage.Store) ([]VersionRef, NamingScheme, error) {
+	names, err := storage.ListNames(ctx, store, VersionsDir)
+	if err != nil {
+		return nil, SchemeUnknown, err
+	}
+	refs := make([]VersionRef, len(names))
+	for i, n := range names {
+		refs[i].Path = n
+	}
+	return versionRefs(refs)
+}
+
+// versionRefs keeps the entries (base names in Path) that name committed
+// manifests, filling in version, scheme and dataset-relative path.
+func versionRefs(entries []VersionRef) ([]VersionRef, NamingScheme, error) {
+	refs := entries[:0]
 	scheme := SchemeUnknown
 	for _, e := range entries {
-		if e.IsDir {
-			continue
-		}
-		v, s, ok := ParseManifestName(e.Name)
+		v, s, ok := ParseManifestName(e.Path)
 		if !ok {
 			continue
 		}
@@ -60,7 +84,8 @@ func ScanVersions(ctx context.Context, store storage.Store) ([]VersionRef, Namin
 			return nil, SchemeUnknown, corruptf(VersionsDir, "manifests use both the V1 and the V2 naming scheme")
 		}
 		scheme = s
-		refs = append(refs, VersionRef{Version: v, Path: VersionsDir + "/" + e.Name, Scheme: s, Size: e.Size, ModTime: e.ModTime})
+		e.Version, e.Scheme, e.Path = v, s, VersionsDir+"/"+e.Path
+		refs = append(refs, e)
 	}
 	if len(refs) == 0 {
 		return nil, SchemeUnknown, fmt.Errorf("%w: no manifest in %s", lanceerr.ErrNotFound, VersionsDir)
@@ -73,7 +98,7 @@ func ScanVersions(ctx context.Context, store storage.Store) ([]VersionRef, Namin
 // listing decides; latest_version_hint.json is not consulted because a
 // local listing is as cheap as reading it and the hint may be stale.
 func LatestVersion(ctx context.Context, store storage.Store) (VersionRef, error) {
-	refs, _, err := ScanVersions(ctx, store)
+	refs, _, err := ScanVersionNames(ctx, store)
 	if err != nil {
 		return VersionRef{}, err
 	}
@@ -216,7 +241,8 @@ func ReadVersionHint(ctx context.Context, store storage.Store) (version uint64, 
 }
 
 // WriteVersionHint atomically replaces latest_version_hint.json, as Lance
-// does after a commit.
+// does after a commit. It is not synced: readers verify the hint, so a
+// crash that loses the latest update only leaves it stale.
 func WriteVersionHint(ctx context.Context, store storage.Store, version uint64) error {
-	return store.Put(ctx, VersionHintFile, []byte(`{"version":`+strconv.FormatUint(version, 10)+`}`))
+	return storage.PutUnsynced(ctx, store, VersionHintFile, []byte(`{"version":`+strconv.FormatUint(version, 10)+`}`))
 }

@@ -142,6 +142,31 @@ func (l *Local) List(ctx context.Context, dir string) ([]FileInfo, error) {
 	return out, nil
 }
 
+// ListNames implements NameLister: one directory read, no stat per entry.
+func (l *Local) ListNames(ctx context.Context, dir string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	full, err := l.resolve(dir)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(full)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, wrapErr("list", dir, err)
+	}
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if !e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
 // Stat implements Store.
 func (l *Local) Stat(ctx context.Context, p string) (FileInfo, error) {
 	if err := ctx.Err(); err != nil {
@@ -159,8 +184,9 @@ func (l *Local) Stat(ctx context.Context, p string) (FileInfo, error) {
 }
 
 // writeStaging writes data to a fresh "<final>#<n>" file created with
-// O_EXCL and syncs it. It returns the staging file's path.
-func writeStaging(full string, data []byte) (string, error) {
+// O_EXCL and, when sync is set, syncs it. It returns the staging file's
+// path.
+func writeStaging(full string, data []byte, sync bool) (string, error) {
 	if err := mkdirAllSynced(filepath.Dir(full)); err != nil {
 		return "", err
 	}
@@ -174,7 +200,7 @@ func writeStaging(full string, data []byte) (string, error) {
 			return "", err
 		}
 		_, werr := f.Write(data)
-		if werr == nil {
+		if werr == nil && sync {
 			werr = f.Sync()
 		}
 		cerr := f.Close()
@@ -238,7 +264,7 @@ func (l *Local) PutIfNotExists(ctx context.Context, p string, data []byte) error
 	if err != nil {
 		return err
 	}
-	tmp, err := writeStaging(full, data)
+	tmp, err := writeStaging(full, data, true)
 	if err != nil {
 		return wrapErr("put", p, err)
 	}
@@ -252,6 +278,16 @@ func (l *Local) PutIfNotExists(ctx context.Context, p string, data []byte) error
 
 // Put implements Store: stage, then rename over the final name.
 func (l *Local) Put(ctx context.Context, p string, data []byte) error {
+	return l.put(ctx, p, data, true)
+}
+
+// PutUnsynced implements UnsyncedPutter: Put without the syncs, for
+// objects whose loss in a crash costs nothing (the version hint).
+func (l *Local) PutUnsynced(ctx context.Context, p string, data []byte) error {
+	return l.put(ctx, p, data, false)
+}
+
+func (l *Local) put(ctx context.Context, p string, data []byte, sync bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -259,7 +295,7 @@ func (l *Local) Put(ctx context.Context, p string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := writeStaging(full, data)
+	tmp, err := writeStaging(full, data, sync)
 	if err != nil {
 		return wrapErr("put", p, err)
 	}
@@ -267,7 +303,9 @@ func (l *Local) Put(ctx context.Context, p string, data []byte) error {
 		os.Remove(tmp)
 		return wrapErr("put", p, err)
 	}
-	syncDir(filepath.Dir(full))
+	if sync {
+		syncDir(filepath.Dir(full))
+	}
 	return nil
 }
 

@@ -182,3 +182,35 @@ func TestLocalCreateStream(t *testing.T) {
 		t.Fatalf("after abort: %+v", entries)
 	}
 }
+
+func TestListNamesAndPutUnsynced(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st := NewLocal(dir)
+	if names, err := st.ListNames(ctx, "missing"); err != nil || len(names) != 0 {
+		t.Fatalf("missing dir: %v, %v", names, err)
+	}
+	for _, p := range []string{"d/b", "d/a", "d/sub/x"} {
+		if err := st.Put(ctx, p, []byte(p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.PutUnsynced(ctx, "d/a", []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.ReadAll(ctx, "d/a"); err != nil || string(got) != "new" {
+		t.Fatalf("after PutUnsynced: %q, %v", got, err)
+	}
+	names, err := st.ListNames(ctx, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 2 || names[0] != "a" || names[1] != "b" {
+		t.Fatalf("ListNames = %v, want [a b] (no directories, no staging files)", names)
+	}
+	// The generic helper agrees with List on a store without ListNames.
+	viaList, err := ListNames(ctx, struct{ Store }{st}, "d")
+	if err != nil || len(viaList) != 2 || viaList[0] != "a" || viaList[1] != "b" {
+		t.Fatalf("ListNames via List = %v, %v", viaList, err)
+	}
+}

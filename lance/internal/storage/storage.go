@@ -54,3 +54,47 @@ type Store interface {
 	// Delete removes the object at path; a missing object is not an error.
 	Delete(ctx context.Context, path string) error
 }
+
+// NameLister is implemented by stores that can list the names in a
+// directory more cheaply than List, which must also report every entry's
+// size and modification time (a stat per entry on a local filesystem).
+type NameLister interface {
+	// ListNames returns the names of the non-directory entries of dir,
+	// sorted. A missing directory yields an empty list and no error.
+	ListNames(ctx context.Context, dir string) ([]string, error)
+}
+
+// ListNames lists the names of the files in dir through the store's
+// NameLister when it has one, else through List.
+func ListNames(ctx context.Context, s Store, dir string) ([]string, error) {
+	if nl, ok := s.(NameLister); ok {
+		return nl.ListNames(ctx, dir)
+	}
+	infos, err := s.List(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(infos))
+	for _, fi := range infos {
+		if !fi.IsDir {
+			names = append(names, fi.Name)
+		}
+	}
+	return names, nil
+}
+
+// UnsyncedPutter is implemented by stores that can replace an object
+// atomically without making the change durable: a crash may leave the
+// old content (never a mix of both).
+type UnsyncedPutter interface {
+	PutUnsynced(ctx context.Context, path string, data []byte) error
+}
+
+// PutUnsynced atomically replaces the object at path, durably only if the
+// store has no cheaper UnsyncedPutter.
+func PutUnsynced(ctx context.Context, s Store, path string, data []byte) error {
+	if u, ok := s.(UnsyncedPutter); ok {
+		return u.PutUnsynced(ctx, path, data)
+	}
+	return s.Put(ctx, path, data)
+}
