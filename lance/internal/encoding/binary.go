@@ -3,6 +3,7 @@ package encoding
 import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 
+	"github.com/resona-go/resona/lance/internal/encoding/fsst"
 	"github.com/resona-go/resona/lance/internal/pb/enc20"
 )
 
@@ -122,11 +123,16 @@ func (p *pageData) decodeFsst(e *enc20.Fsst, start, n uint64, depth int) (*chunk
 	t, ok := p.fsst[e]
 	if !ok {
 		var err error
-		if t, err = ParseFsstTable(e.GetSymbolTable()); err != nil {
+		// Format 2.0 always stores the padded table.
+		tab := e.GetSymbolTable()
+		if len(tab) != fsst.MaxTableSize {
+			return nil, p.corrupt("fsst symbol table of %d bytes, want %d", len(tab), fsst.MaxTableSize)
+		}
+		if t, err = fsst.ParseTable(tab); err != nil {
 			return nil, p.corrupt("%v", err)
 		}
 		if p.fsst == nil {
-			p.fsst = map[*enc20.Fsst]*FsstTable{}
+			p.fsst = map[*enc20.Fsst]*fsst.Table{}
 		}
 		p.fsst[e] = t
 	}
@@ -140,7 +146,7 @@ func (p *pageData) decodeFsst(e *enc20.Fsst, start, n uint64, depth int) (*chunk
 	}
 	out := &chunk{n: n, validity: in.validity, offsets: make([]uint64, n+1), values: make([]byte, 0, size)}
 	for i := uint64(0); i < n; i++ {
-		out.values, err = t.AppendDecompressed(out.values, in.values[in.offsets[i]:in.offsets[i+1]])
+		out.values, err = t.AppendValue(out.values, in.values[in.offsets[i]:in.offsets[i+1]])
 		if err != nil {
 			return nil, p.corrupt("%v", err)
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
 
+	"github.com/resona-go/resona/lance/internal/encoding/fsst"
 	"github.com/resona-go/resona/lance/internal/encoding/page"
 	"github.com/resona-go/resona/lance/internal/lanceerr"
 	"github.com/resona-go/resona/lance/internal/pb/enc20"
@@ -150,8 +151,8 @@ func TestDictionary(t *testing.T) {
 
 // fsstTable serializes a symbol table the way Lance does.
 func fsstTable(on bool, symbols ...string) []byte {
-	b := make([]byte, FsstTableSize)
-	h := uint64(fsstMagic)<<32 | uint64(len(symbols))
+	b := make([]byte, fsst.MaxTableSize)
+	h := uint64(0x46535354)<<32 | uint64(len(symbols))
 	if on {
 		h |= 1 << 24
 	}
@@ -186,7 +187,7 @@ func TestFsst(t *testing.T) {
 	cols = []page.Column{{Pages: []page.Page{mkPage(t, e, 3, idx, by)}}}
 	mustRead(t, m, cols, field(arrow.BinaryTypes.Binary), `["\x00\x01\xff!" (null) "\x01\x01"]`, RowRange{0, 3})
 
-	for _, bad := range [][]byte{fsstTable(true, "a"), fsstTable(true, "a")[:100], make([]byte, FsstTableSize)} {
+	for _, bad := range [][]byte{fsstTable(true, "a"), fsstTable(true, "a")[:100], make([]byte, fsst.MaxTableSize)} {
 		e.GetFsst().SymbolTable = bad
 		cols = []page.Column{{Pages: []page.Page{mkPage(t, e, 3, idx, by)}}}
 		if _, err := read(t, m, cols, field(arrow.BinaryTypes.String), RowRange{0, 3}); !errors.Is(err, lanceerr.ErrCorrupt) {

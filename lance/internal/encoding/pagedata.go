@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
+	"github.com/resona-go/resona/lance/internal/encoding/fsst"
 	"github.com/resona-go/resona/lance/internal/encoding/page"
 	"github.com/resona-go/resona/lance/internal/lanceerr"
 	"github.com/resona-go/resona/lance/internal/pb/enc20"
@@ -44,7 +45,7 @@ type pageData struct {
 
 	inflated map[*enc20.Flat][]byte // decompressed Flat buffers
 	dicts    map[*enc20.Dictionary]*chunk
-	fsst     map[*enc20.Fsst]*FsstTable
+	fsst     map[*enc20.Fsst]*fsst.Table
 }
 
 func newPageData(ctx context.Context, src page.Source, col *page.Column, pg *page.Page, b *budget) *pageData {

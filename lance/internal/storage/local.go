@@ -8,7 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -113,19 +112,9 @@ func (l *Local) ReadAll(ctx context.Context, p string) ([]byte, error) {
 
 // List implements Store.
 func (l *Local) List(ctx context.Context, dir string) ([]FileInfo, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	full, err := l.resolve(dir)
+	entries, err := l.readDir(ctx, dir)
 	if err != nil {
 		return nil, err
-	}
-	entries, err := os.ReadDir(full)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, wrapErr("list", dir, err)
 	}
 	out := make([]FileInfo, 0, len(entries))
 	for _, e := range entries {
@@ -138,12 +127,27 @@ func (l *Local) List(ctx context.Context, dir string) ([]FileInfo, error) {
 		}
 		out = append(out, FileInfo{Name: e.Name(), Size: info.Size(), ModTime: info.ModTime(), IsDir: e.IsDir()})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
 // ListNames implements NameLister: one directory read, no stat per entry.
 func (l *Local) ListNames(ctx context.Context, dir string) ([]string, error) {
+	entries, err := l.readDir(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if !e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+// readDir reads a directory's entries sorted by name; a missing directory
+// has none.
+func (l *Local) readDir(ctx context.Context, dir string) ([]os.DirEntry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -158,13 +162,7 @@ func (l *Local) ListNames(ctx context.Context, dir string) ([]string, error) {
 		}
 		return nil, wrapErr("list", dir, err)
 	}
-	out := make([]string, 0, len(entries))
-	for _, e := range entries {
-		if !e.IsDir() {
-			out = append(out, e.Name())
-		}
-	}
-	return out, nil
+	return entries, nil
 }
 
 // Stat implements Store.

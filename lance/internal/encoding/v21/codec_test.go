@@ -8,14 +8,15 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
 
+	"github.com/resona-go/resona/lance/internal/encoding/fsst"
 	"github.com/resona-go/resona/lance/internal/lanceerr"
 	pb "github.com/resona-go/resona/lance/internal/pb/enc21"
 )
 
 // fsstTable builds a symbol table in the on-disk layout.
 func fsstTable(symbols ...string) []byte {
-	b := make([]byte, 8, fsstTableMaxLen)
-	binary.LittleEndian.PutUint64(b, fsstMagic|1<<24|uint64(len(symbols)))
+	b := make([]byte, 8, fsst.MaxTableSize)
+	binary.LittleEndian.PutUint64(b, uint64(0x46535354)<<32|1<<24|uint64(len(symbols)))
 	for _, s := range symbols {
 		var w [8]byte
 		copy(w[:], s)
@@ -28,12 +29,12 @@ func fsstTable(symbols ...string) []byte {
 }
 
 func TestFSSTDecompress(t *testing.T) {
-	tab, err := ParseFSSTTable(fsstTable("hello", " ", "world!!!"))
+	tab, err := fsst.ParseTable(fsstTable("hello", " ", "world!!!"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	data := []byte{0, 1, 2, 255, '?', 0, 255, 'x'}
-	out, offs, err := tab.Decompress(data, []uint64{0, 5, 5, 8}, 1<<20)
+	out, offs, err := fsstDecompress(tab, data, []uint64{0, 5, 5, 8}, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,11 +45,11 @@ func TestFSSTDecompress(t *testing.T) {
 		}
 	}
 	bad := map[string]func() error{
-		"unknown code":    func() error { _, _, err := tab.Decompress([]byte{7}, []uint64{0, 1}, 100); return err },
-		"trailing escape": func() error { _, _, err := tab.Decompress([]byte{255}, []uint64{0, 1}, 100); return err },
-		"offsets":         func() error { _, _, err := tab.Decompress([]byte{0}, []uint64{0, 4}, 100); return err },
-		"output cap":      func() error { _, _, err := tab.Decompress([]byte{2, 2}, []uint64{0, 2}, 10); return err },
-		"magic":           func() error { _, err := ParseFSSTTable(make([]byte, 16)); return err },
+		"unknown code":    func() error { _, _, err := fsstDecompress(tab, []byte{7}, []uint64{0, 1}, 100); return err },
+		"trailing escape": func() error { _, _, err := fsstDecompress(tab, []byte{255}, []uint64{0, 1}, 100); return err },
+		"offsets":         func() error { _, _, err := fsstDecompress(tab, []byte{0}, []uint64{0, 4}, 100); return err },
+		"output cap":      func() error { _, _, err := fsstDecompress(tab, []byte{2, 2}, []uint64{0, 2}, 10); return err },
+		"magic":           func() error { _, err := fsst.ParseTable(make([]byte, 16)); return err },
 	}
 	for name, f := range bad {
 		if err := f(); !errors.Is(err, lanceerr.ErrCorrupt) {

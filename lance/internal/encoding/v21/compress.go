@@ -3,6 +3,7 @@ package v21
 import (
 	"encoding/binary"
 
+	"github.com/resona-go/resona/lance/internal/encoding/fsst"
 	pb "github.com/resona-go/resona/lance/internal/pb/enc21"
 )
 
@@ -252,11 +253,11 @@ func fsstBlock(table []byte, inner block) (block, error) {
 	if !inner.variable() {
 		return block{}, corruptf("fsst over fixed-width data")
 	}
-	t, err := ParseFSSTTable(table)
+	t, err := fsst.ParseTable(table)
 	if err != nil {
 		return block{}, err
 	}
-	data, offs, err := t.Decompress(inner.data, inner.offs, maxDecompressed)
+	data, offs, err := fsstDecompress(t, inner.data, inner.offs, maxDecompressed)
 	if err != nil {
 		return block{}, err
 	}

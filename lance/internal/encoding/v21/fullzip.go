@@ -3,6 +3,7 @@ package v21
 import (
 	"encoding/binary"
 
+	"github.com/resona-go/resona/lance/internal/encoding/fsst"
 	pb "github.com/resona-go/resona/lance/internal/pb/enc21"
 )
 
@@ -295,7 +296,7 @@ func newVarDecoder(enc *pb.CompressiveEncoding) (varDecoder, error) {
 			return inner(out)
 		}, nil
 	case *pb.CompressiveEncoding_Fsst:
-		t, err := ParseFSSTTable(c.Fsst.GetSymbolTable())
+		t, err := fsst.ParseTable(c.Fsst.GetSymbolTable())
 		if err != nil {
 			return nil, err
 		}
@@ -304,7 +305,7 @@ func newVarDecoder(enc *pb.CompressiveEncoding) (varDecoder, error) {
 			return nil, err
 		}
 		return func(v []byte) ([]byte, error) {
-			out, _, err := t.Decompress(v, []uint64{0, uint64(len(v))}, maxDecompressed)
+			out, _, err := fsstDecompress(t, v, []uint64{0, uint64(len(v))}, maxDecompressed)
 			if err != nil {
 				return nil, err
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
+	"github.com/resona-go/resona/lance/internal/encoding/fsst"
 	"github.com/resona-go/resona/lance/internal/encoding/page"
 	"github.com/resona-go/resona/lance/internal/lanceerr"
 	pb "github.com/resona-go/resona/lance/internal/pb/enc21"
@@ -68,13 +69,13 @@ func FuzzFSST(f *testing.F) {
 	f.Add(fsstTable("hello", " ", "world"), []byte{0, 1, 2, 255, 'x'}, uint8(3))
 	f.Add(fsstTable("a"), []byte{0, 0, 0}, uint8(1))
 	f.Fuzz(func(t *testing.T, table, data []byte, cut uint8) {
-		tab, err := ParseFSSTTable(table)
+		tab, err := fsst.ParseTable(table)
 		mustBeCorrupt(t, err)
 		if err != nil {
 			return
 		}
 		c := uint64(cut) % (uint64(len(data)) + 1)
-		_, _, err = tab.Decompress(data, []uint64{0, c, uint64(len(data))}, 1<<16)
+		_, _, err = fsstDecompress(tab, data, []uint64{0, c, uint64(len(data))}, 1<<16)
 		mustBeCorrupt(t, err)
 	})
 }
