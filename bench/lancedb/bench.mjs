@@ -26,9 +26,24 @@ const arrowVersion = JSON.parse(fs.readFileSync(path.join(pkgDir, "node_modules/
 
 const [dbDir, dataDir, nS, dS, bS, iS] = process.argv.slice(2);
 const N = +nS, D = +dS, B = +bS, INCR = +(iS || 0);
-const vecBuf = fs.readFileSync(`${dataDir}/vectors.f32`);
-if (vecBuf.length < (N + INCR) * D * 4) throw new Error(`vectors.f32 holds fewer than ${N + INCR} vectors of dim ${D}`);
-const vecs = new Float32Array(vecBuf.buffer, vecBuf.byteOffset, (N + INCR) * D);
+// readF32 reads the first count floats of a file in pieces: readFileSync
+// stops at 2 GiB, and the vectors of the larger runs are bigger.
+function readF32(file, count) {
+  const out = new Float32Array(count);
+  const bytes = new Uint8Array(out.buffer);
+  const fd = fs.openSync(file, "r");
+  try {
+    for (let off = 0; off < bytes.length; ) {
+      const n = fs.readSync(fd, bytes, off, Math.min(1 << 30, bytes.length - off), off);
+      if (n === 0) throw new Error(`${file} holds fewer than ${count} float32 values`);
+      off += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return out;
+}
+const vecs = readF32(`${dataDir}/vectors.f32`, (N + INCR) * D);
 const qbuf = fs.readFileSync(`${dataDir}/queries.f32`);
 const Q = Math.min(100, qbuf.length / 4 / D);
 const queries = new Float32Array(qbuf.buffer, qbuf.byteOffset, Q * D);
