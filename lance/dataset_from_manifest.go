@@ -16,6 +16,7 @@ func newDataset(path string, store storage.Store, m *format.Manifest, files *fil
 		d.frags[m.Fragments[i].ID] = i
 	}
 	files.acquire()
+	files.keepSegments(m)
 	return d
 }
 

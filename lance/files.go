@@ -3,6 +3,7 @@ package lance
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/resona-go/resona/lance/internal/file"
@@ -28,6 +29,45 @@ type fileCache struct {
 	refs   int
 	closed bool
 	open   map[string]*dataFile
+
+	// Vector index segments are immutable and named by uuid, so every
+	// version a session reads shares them: a search right after a commit
+	// does not load the index again. Segments the newest version seen no
+	// longer lists are dropped (an older version reloads them if asked).
+	segMu      sync.Mutex
+	segs       map[string]*cachedSegment
+	segVersion uint64
+}
+
+// segment returns the session's cache entry of the segment uuid.
+func (c *fileCache) segment(uuid string) *cachedSegment {
+	c.segMu.Lock()
+	defer c.segMu.Unlock()
+	if c.segs == nil {
+		c.segs = map[string]*cachedSegment{}
+	}
+	e, ok := c.segs[uuid]
+	if !ok {
+		e = &cachedSegment{}
+		c.segs[uuid] = e
+	}
+	return e
+}
+
+// keepSegments drops the cached segments that m, when it is the newest
+// version this session has seen, does not list.
+func (c *fileCache) keepSegments(m *format.Manifest) {
+	c.segMu.Lock()
+	defer c.segMu.Unlock()
+	if m.Version <= c.segVersion {
+		return
+	}
+	c.segVersion = m.Version
+	for uuid := range c.segs {
+		if !slices.ContainsFunc(m.Indexes, func(ix format.Index) bool { return ix.UUID == uuid }) {
+			delete(c.segs, uuid)
+		}
+	}
 }
 
 // dataFile is an open data file.

@@ -68,7 +68,7 @@ func (d *Dataset) UpdateIndex(ctx context.Context, name string, opts UpdateIndex
 	if len(segs) == 0 {
 		return fail(fmt.Errorf("%w: index %q is not a vector index on %q", ErrNotFound, name, column))
 	}
-	base, err := d.vectors.load(ctx, d, segs[0])
+	base, err := d.loadSegment(ctx, segs[0])
 	if err != nil {
 		return fail(err)
 	}

@@ -294,7 +294,7 @@ func TestCompactRemapsVectorIndex(t *testing.T) {
 	if err != nil || len(segs) != 1 {
 		t.Fatalf("segments %v (%v)", segs, err)
 	}
-	ix, err := d.vectors.load(ctx, d, segs[0])
+	ix, err := d.loadSegment(ctx, segs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +343,7 @@ func TestUpdateVectorIndexDelta(t *testing.T) {
 		t.Fatalf("after delta: %+v", st)
 	}
 	segs, _ := d.vectorSegments(ctx, d.m.Indexes[0].Fields[0])
-	delta, err := d.vectors.load(ctx, d, segs[1])
+	delta, err := d.loadSegment(ctx, segs[1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -529,5 +529,62 @@ func TestVectorSearchCorruptIndex(t *testing.T) {
 	}
 	if _, err := nd.Search(ctx, SearchOptions{Query: rows[0].Vector, BypassVectorIndex: true}); err != nil {
 		t.Errorf("bypassing the corrupt index: %v", err)
+	}
+}
+
+// Index segments are immutable, so the versions a session reads after
+// commits share the loaded segment; a segment the newest version dropped
+// leaves the cache.
+func TestVectorSegmentsSharedAcrossVersions(t *testing.T) {
+	ctx := context.Background()
+	const dim = 16
+	path := tempTable(t)
+	rows := clusteredRows("r", 1200, dim, 5)
+	d0 := mustCreate(t, path, dim, rows[:1000], CreateOptions{})
+	defer d0.Close()
+	d1, err := d0.CreateIndex(ctx, "vector", IndexOptions{Type: IndexIVFPQ, Metric: MetricCosine, NumPartitions: 4, NumSubVectors: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d1.Close()
+	seg := &d1.m.Indexes[0]
+	first, err := d1.loadSegment(ctx, seg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := d1.Append(ctx, []arrow.RecordBatch{resonaBatch(dim, rows[1000:])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	again, err := d2.loadSegment(ctx, &d2.m.Indexes[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != first {
+		t.Error("the next version loaded the unchanged segment again")
+	}
+	// A fresh session reads its own copy.
+	other, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if ix, err := other.loadSegment(ctx, &other.m.Indexes[0]); err != nil || ix == first {
+		t.Errorf("another session shares the segment (%v)", err)
+	}
+	d3, err := d2.UpdateIndex(ctx, "vector_idx", UpdateIndexOptions{Rebuild: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d3.Close()
+	d3.files.segMu.Lock()
+	_, kept := d3.files.segs[seg.UUID]
+	d3.files.segMu.Unlock()
+	if kept {
+		t.Error("the replaced segment stayed cached")
+	}
+	if got, _ := searchIDs(t, d3, SearchOptions{Query: rows[1100].Vector, K: 1}); len(got) != 1 || got[0] != rows[1100].ID {
+		t.Errorf("search after the rebuild: %v", got)
 	}
 }

@@ -19,32 +19,25 @@ import (
 	"github.com/resona-go/resona/lance/internal/linalg"
 )
 
-// vectorIndexCache holds the vector index segments a Dataset has loaded,
-// by uuid. A Dataset is one version, so a loaded segment never goes stale.
+// vectorIndexCache holds what searches of one Dataset (one version) have
+// loaded that depends on the version: deletion vectors by fragment id. The
+// index segments themselves are shared by the session (fileCache.segment).
 type vectorIndexCache struct {
 	mu      sync.Mutex
-	segs    map[string]*cachedSegment
 	deleted map[uint64]*roaring.Bitmap // deletion vectors by fragment id, read-only once stored
 }
 
+// cachedSegment is a vector index segment, loaded on first use.
 type cachedSegment struct {
 	mu sync.Mutex
 	ix *vector.Index
 }
 
-// load returns the decoded segment, reading it on first use. Concurrent
-// callers wait for one read; a failed read is retried by the next caller.
-func (c *vectorIndexCache) load(ctx context.Context, d *Dataset, seg *format.Index) (*vector.Index, error) {
-	c.mu.Lock()
-	if c.segs == nil {
-		c.segs = map[string]*cachedSegment{}
-	}
-	e, ok := c.segs[seg.UUID]
-	if !ok {
-		e = &cachedSegment{}
-		c.segs[seg.UUID] = e
-	}
-	c.mu.Unlock()
+// loadSegment returns the decoded segment, reading it on first use in this
+// session. Concurrent callers wait for one read; a failed read is retried
+// by the next caller.
+func (d *Dataset) loadSegment(ctx context.Context, seg *format.Index) (*vector.Index, error) {
+	e := d.files.segment(seg.UUID)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.ix != nil {
@@ -118,7 +111,7 @@ func (d *Dataset) loadVectorGroup(ctx context.Context, vf *format.Field) (*vecto
 	}
 	g := &vectorGroup{name: segs[0].Name, segs: segs, covered: map[uint64]bool{}}
 	for _, seg := range segs {
-		ix, err := d.vectors.load(ctx, d, seg)
+		ix, err := d.loadSegment(ctx, seg)
 		if err != nil {
 			if errors.Is(err, ErrUnsupported) || errors.Is(err, ErrNotFound) {
 				slog.Debug("lance: vector index not usable, searching exactly", "table", d.path, "index", seg.Name, "err", err)

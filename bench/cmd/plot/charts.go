@@ -131,6 +131,19 @@ func phaseChart(lines []line, run, file string) (bool, error) {
 	return groupedBars(runTitle(lines, run, "Time per phase"), "seconds (in-process)", file, cats, ss)
 }
 
+// memoryChart shows what each phase added to the resident set (peak
+// during the phase minus the resident set at its start).
+func memoryChart(lines []line, run, file string) (bool, error) {
+	cats, ss := table(writeSteps(lines), []figure{
+		{"ingest (batches of 100)", "ingest_rss_added_mb", "ingest_rss_added_mb"},
+		{"maintenance", "optimize_rss_added_mb", "maint_rss_added_mb"},
+		{"IVF_PQ build (Resona)", "index_resona_params_rss_added_mb", "index_resona_params_rss_added_mb"},
+		{"IVF_PQ build (defaults)", "index_default_params_rss_added_mb", "index_default_params_rss_added_mb"},
+		{"+10% maintenance", "incr_optimize_rss_added_mb", "incr_maint_rss_added_mb"},
+	})
+	return groupedBars(runTitle(lines, run, "Memory added per phase (peak − start RSS)"), "MiB", file, cats, ss)
+}
+
 func searchChart(lines []line, run, file string) (bool, error) {
 	cats, ss := table(writeSteps(lines), []figure{
 		{"exact p50, fragmented", "fragmented_flat_query_p50_ms", "fragmented_flat_query_p50_ms"},

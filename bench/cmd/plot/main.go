@@ -58,6 +58,7 @@ func plotAll(in, out, run string) error {
 		draw func([]line, string, string) (bool, error)
 	}{
 		{"phases", phaseChart},
+		{"memory", memoryChart},
 		{"search", searchChart},
 		{"scan", scanChart},
 		{"read_search", readSearchChart},

@@ -2,11 +2,11 @@ package ivfpqfile
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 
+	json "github.com/goccy/go-json"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/resona-go/resona/lance/internal/lanceerr"
@@ -57,6 +57,19 @@ type pqMeta struct {
 	CodebookTensor json.RawMessage `json:"codebook_tensor"`
 }
 
+// unmarshalJSON decodes index metadata. The storage metadata of an index
+// LanceDB 0.13 can read holds the codebook inline as megabytes of JSON,
+// which go-json decodes several times faster than encoding/json; the
+// input comes from a file, so a decoder panic is turned into an error.
+func unmarshalJSON(raw []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("malformed JSON: %v", r)
+		}
+	}()
+	return json.Unmarshal(raw, v)
+}
+
 // corrupt wraps ErrCorrupt with the file name.
 func corrupt(path, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: "+format, append([]any{lanceerr.ErrCorrupt, path}, args...)...)
@@ -65,7 +78,7 @@ func corrupt(path, format string, args ...any) error {
 // parseIndexHeader reads "lance:index" and returns the metric.
 func parseIndexHeader(path string, raw []byte) (linalg.Metric, error) {
 	var h indexHeader
-	if err := json.Unmarshal(raw, &h); err != nil {
+	if err := unmarshalJSON(raw, &h); err != nil {
 		return 0, corrupt(path, "%s: %v", keyIndex, err)
 	}
 	if h.Type != indexTypeIVFPQ {
@@ -91,14 +104,14 @@ func parseBufferIndex(path, key string, raw []byte, buffers int) (int, error) {
 // parseStorageMeta reads "storage_metadata" and checks its parameters.
 func parseStorageMeta(path string, raw []byte) (pqMeta, error) {
 	var list []string
-	if err := json.Unmarshal(raw, &list); err != nil {
+	if err := unmarshalJSON(raw, &list); err != nil {
 		return pqMeta{}, corrupt(path, "%s: %v", keyStorageMeta, err)
 	}
 	if len(list) != 1 {
 		return pqMeta{}, corrupt(path, "%s holds %d entries, want 1", keyStorageMeta, len(list))
 	}
 	var m pqMeta
-	if err := json.Unmarshal([]byte(list[0]), &m); err != nil {
+	if err := unmarshalJSON([]byte(list[0]), &m); err != nil {
 		return pqMeta{}, corrupt(path, "%s: %v", keyStorageMeta, err)
 	}
 	if m.NBits == 0 {
@@ -124,7 +137,7 @@ func parseStorageMeta(path string, raw []byte) (pqMeta, error) {
 // "codebook_tensor", a JSON array of byte values.
 func inlineTensor(path string, raw json.RawMessage) ([]byte, error) {
 	var vals []uint16
-	if err := json.Unmarshal(raw, &vals); err != nil {
+	if err := unmarshalJSON(raw, &vals); err != nil {
 		return nil, corrupt(path, "codebook_tensor: %v", err)
 	}
 	if len(vals) == 0 {

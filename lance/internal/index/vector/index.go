@@ -24,11 +24,22 @@ type Index struct {
 	// Lance records in the IVF message; informational only.
 	Loss float64
 
-	once     sync.Once
-	prepErr  error
-	prober   *ivf.Prober
-	rowTerms [][]float32 // per partition and row: ‖y‖² + 2 c·y of its decoded residual y
-	scratch  sync.Pool   // of *searchScratch
+	once    sync.Once
+	prepErr error
+	prober  *ivf.Prober
+	// normTerms[j·k+c] is ‖yⱼ꜀‖² of sub-vector centroid c of sub-space j.
+	normTerms []float32
+	// rowTerms hold per partition and row ‖y‖² + 2 c·y of its decoded
+	// residual y, computed when the partition is first probed: a fresh
+	// process answers its first query without a pass over every row.
+	rowTerms []partitionTerms
+	scratch  sync.Pool // of *searchScratch
+}
+
+type partitionTerms struct {
+	once  sync.Once
+	terms []float32
+	err   error
 }
 
 // Partition is the content of one IVF partition.
@@ -104,39 +115,44 @@ func (ix *Index) prepare() error {
 		if ix.prepErr != nil || !ivf.UsesResidual(ix.Metric) {
 			return
 		}
-		ix.rowTerms, ix.prepErr = residualRowTerms(ix)
+		ix.normTerms = centroidNorms(ix.Codebook)
+		ix.rowTerms = make([]partitionTerms, len(ix.Partitions))
 	})
 	return ix.prepErr
 }
 
-// residualRowTerms returns, per partition p and row, Σⱼ ‖yⱼ‖² + 2 cₚⱼ·yⱼ
-// over the row's sub-vector centroids yⱼ. With it the residual distance
-// ‖q − cₚ − y‖² = ‖q − cₚ‖² + term − 2 q·y needs only one query table for all
-// probed partitions instead of one per partition.
-func residualRowTerms(ix *Index) ([][]float32, error) {
-	cb := ix.Codebook
+// centroidNorms returns ‖y‖² of every sub-vector centroid, sub-space by
+// sub-space.
+func centroidNorms(cb *pq.Codebook) []float32 {
 	k := cb.NumCentroids()
 	norms := make([]float32, cb.M*k)
 	sub := cb.SubDim()
 	for j := range cb.M {
 		cents := cb.Sub(j)
 		for c := range k {
-			y := cents[c*sub : (c+1)*sub]
-			norms[j*k+c] = linalg.NormSquared(y)
+			norms[j*k+c] = linalg.NormSquared(cents[c*sub : (c+1)*sub])
 		}
 	}
-	table := make([]float32, cb.M*k)
-	out := make([][]float32, len(ix.Partitions))
-	for p, part := range ix.Partitions {
-		if err := cb.TableInner(ix.Centroids[p*ix.Dim:(p+1)*ix.Dim], 2, table); err != nil {
-			return nil, err
+	return norms
+}
+
+// partitionRowTerms returns, for every row of partition p, Σⱼ ‖yⱼ‖² + 2 cₚⱼ·yⱼ
+// over the row's sub-vector centroids yⱼ. With it the residual distance
+// ‖q − cₚ − y‖² = ‖q − cₚ‖² + term − 2 q·y needs only one query table for all
+// probed partitions instead of one per partition. table is scratch space of
+// M × 256 floats. Safe for concurrent use after prepare.
+func (ix *Index) partitionRowTerms(p int, table []float32) ([]float32, error) {
+	pt := &ix.rowTerms[p]
+	pt.once.Do(func() {
+		cb := ix.Codebook
+		if pt.err = cb.TableInner(ix.Centroids[p*ix.Dim:(p+1)*ix.Dim], 2, table); pt.err != nil {
+			return
 		}
-		for i, v := range norms {
+		for i, v := range ix.normTerms {
 			table[i] += v
 		}
-		terms := make([]float32, len(part.RowIDs))
-		cb.ScanTransposed(table, part.Codes, terms)
-		out[p] = terms
-	}
-	return out, nil
+		pt.terms = make([]float32, len(ix.Partitions[p].RowIDs))
+		cb.ScanTransposed(table, ix.Partitions[p].Codes, pt.terms)
+	})
+	return pt.terms, pt.err
 }

@@ -90,7 +90,11 @@ func (ix *Index) Search(ctx context.Context, q []float32, p SearchParams, fetch 
 		dist = slices.Grow(dist[:0], len(part.RowIDs))[:len(part.RowIDs)]
 		if residual {
 			// ‖q − c − y‖² = ‖q − c‖² + (‖y‖² + 2c·y) − 2q·y
-			terms := ix.rowTerms[pr.Row]
+			sc.terms = slices.Grow(sc.terms[:0], len(table))[:len(table)]
+			terms, err := ix.partitionRowTerms(int(pr.Row), sc.terms)
+			if err != nil {
+				return nil, err
+			}
 			for i, t := range terms {
 				dist[i] = pr.Distance + t
 			}
@@ -115,7 +119,7 @@ func (ix *Index) Search(ctx context.Context, q []float32, p SearchParams, fetch 
 // searchScratch is the per-query working memory, pooled because the PQ
 // table alone is M × 256 floats (128 KiB for 128 sub-vectors).
 type searchScratch struct {
-	probe, table, dist []float32
+	probe, table, dist, terms []float32
 }
 
 // rerank scores candidates by exact distance and keeps the best k.

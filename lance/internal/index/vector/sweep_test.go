@@ -151,7 +151,7 @@ func (ix *Index) memoryBytes() int {
 	for i, p := range ix.Partitions {
 		b += 8*len(p.RowIDs) + len(p.Codes)
 		if ix.rowTerms != nil {
-			b += 4 * len(ix.rowTerms[i])
+			b += 4 * len(ix.rowTerms[i].terms)
 		}
 	}
 	return b
