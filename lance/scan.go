@@ -156,11 +156,11 @@ func (sc *scanner) scanFragment(ctx context.Context, frag *format.Fragment, emit
 		return false, err
 	}
 	defer fr.close()
-	for start := uint64(0); start < frag.PhysicalRows; start += sc.batchSize {
+	for _, rg := range blockRanges(fr.widestPageBounds(), frag.PhysicalRows, sc.batchSize) {
 		if err := ctx.Err(); err != nil {
 			return false, err
 		}
-		end := min(start+sc.batchSize, frag.PhysicalRows)
+		start, end := rg[0], rg[1]
 		deleted := fr.deletedIn(start, end)
 		if deleted != nil && allSet(deleted) {
 			continue

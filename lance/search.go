@@ -316,6 +316,42 @@ func (fr *fragReader) pageBounds(i int) []uint64 {
 	return bounds
 }
 
+// widestPageBounds returns the page ends of the widest fixed-width field
+// read (the vectors, in a Resona table) when it is stored in a 2.1+ file,
+// else nil. Batches that end where its pages end decode each of its pages
+// in one piece; a batch spanning pages has to stitch them together, a copy
+// of the largest column. (2.0 files decode into one buffer either way.)
+func (fr *fragReader) widestPageBounds() []uint64 {
+	best, width := -1, 0
+	for i := range fr.locs {
+		l := &fr.locs[i]
+		if l.file < 0 || !fr.files[l.file].r.FileVersion().AtLeast(2, 1) {
+			continue
+		}
+		if w := fixedWidth(l.arrow.Type); w > width {
+			best, width = i, w
+		}
+	}
+	if best < 0 || width < 64 {
+		return nil
+	}
+	return fr.pageBounds(best)
+}
+
+// fixedWidth is the byte width of a fixed-size list of fixed-width values
+// (0 for other types).
+func fixedWidth(t arrow.DataType) int {
+	fsl, ok := t.(*arrow.FixedSizeListType)
+	if !ok {
+		return 0
+	}
+	fw, ok := fsl.Elem().(arrow.FixedWidthDataType)
+	if !ok || fw.BitWidth()%8 != 0 {
+		return 0
+	}
+	return int(fsl.Len()) * fw.BitWidth() / 8
+}
+
 // blockRanges splits [0, rows) at the given page ends, then splits any
 // piece longer than maxRows.
 func blockRanges(pageEnds []uint64, rows, maxRows uint64) [][2]uint64 {
