@@ -107,7 +107,7 @@ func buildFixture(h *Harness, version, scenario string) (*Fixture, error) {
 }
 
 // Scenarios written by write.mjs.
-var scenarios = []string{"resona", "resona-optimized", "types", "deletes"}
+var scenarios = []string{"resona", "resona-optimized", "types", "deletes", "wide"}
 
 // TestHarness checks the harness itself against facts the scenarios fix, so
 // that a broken script cannot make the comparisons vacuous.

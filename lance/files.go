@@ -37,7 +37,22 @@ type fileCache struct {
 	segMu      sync.Mutex
 	segs       map[string]*cachedSegment
 	segVersion uint64
+
+	// vecBufs recycles the buffers exact search reads plain vectors into.
+	vecBufs sync.Pool // of *[]float32
 }
+
+// vectorBuffer returns a buffer of at least n float32s for
+// putVectorBuffer to take back.
+func (c *fileCache) vectorBuffer(n int) *[]float32 {
+	if b, ok := c.vecBufs.Get().(*[]float32); ok && cap(*b) >= n {
+		return b
+	}
+	b := make([]float32, n)
+	return &b
+}
+
+func (c *fileCache) putVectorBuffer(b *[]float32) { c.vecBufs.Put(b) }
 
 // segment returns the session's cache entry of the segment uuid.
 func (c *fileCache) segment(uuid string) *cachedSegment {

@@ -2,7 +2,9 @@ package lance
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -212,10 +214,10 @@ type vectorBlock struct {
 	vectors  []float32
 	firstRow uint64 // row address of the first vector
 	skip     []bool // deleted, filtered-out or null rows; nil when none
-	owner    arrow.Array
+	free     func() // releases the memory behind vectors
 }
 
-func (b *vectorBlock) release() { b.owner.Release() }
+func (b *vectorBlock) release() { b.free() }
 
 // vectorBlocks decodes the vector column (p.fields[0]) of every fragment,
 // block by block, following the column's pages so that no page is decoded
@@ -247,6 +249,10 @@ func (d *Dataset) fragmentVectors(ctx context.Context, p *readPlan, frag *format
 	if fr.locs[0].file < 0 {
 		return true, nil // the fragment predates the vector column: all null
 	}
+	// Without a filter only the vectors are read, and where they are stored
+	// plainly they go straight from the file into a reused buffer: no
+	// decoding, and no garbage per block.
+	plain := len(p.fields) == 1 && p.filter == nil && littleEndian
 	for _, rg := range blockRanges(fr.pageBounds(0), frag.PhysicalRows, maxRows) {
 		if err := ctx.Err(); err != nil {
 			return false, err
@@ -256,6 +262,19 @@ func (d *Dataset) fragmentVectors(ctx context.Context, p *readPlan, frag *format
 		deleted := fr.deletedIn(start, end)
 		if deleted != nil && allSet(deleted) {
 			continue
+		}
+		if plain {
+			b, ok, err := d.plainVectorBlock(ctx, fr, dim, start, end)
+			if err != nil {
+				return false, fmt.Errorf("fragment %d: column %q: %w", frag.ID, fr.locs[0].arrow.Name, err)
+			}
+			if ok {
+				b.firstRow, b.skip = frag.ID<<32|start, deleted
+				if !emit(b) {
+					return false, nil
+				}
+				continue
+			}
 		}
 		arrs, err := fr.readRange(ctx, start, end)
 		if err != nil {
@@ -276,7 +295,7 @@ func (d *Dataset) fragmentVectors(ctx context.Context, p *readPlan, frag *format
 			arrs[0].Release()
 			return false, fmt.Errorf("fragment %d: column %q: %w", frag.ID, fr.locs[0].arrow.Name, err)
 		}
-		b := &vectorBlock{vectors: vecs, firstRow: frag.ID<<32 | start, owner: arrs[0]}
+		b := &vectorBlock{vectors: vecs, firstRow: frag.ID<<32 | start, free: arrs[0].Release}
 		if keep != nil || valid != nil {
 			b.skip = make([]bool, n)
 			for i := range b.skip {
@@ -288,6 +307,30 @@ func (d *Dataset) fragmentVectors(ctx context.Context, p *readPlan, frag *format
 		}
 	}
 	return true, nil
+}
+
+// littleEndian: plain vector bytes are little-endian float32s, usable in
+// place only on a little-endian machine.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// plainVectorBlock reads rows [start, end) of the fragment's vector column
+// (fr.locs[0]) into a pooled buffer when the file stores them plainly
+// (file.Reader.PlainFixedSizeList); ok is false when it does not.
+func (d *Dataset) plainVectorBlock(ctx context.Context, fr *fragReader, dim int, start, end uint64) (*vectorBlock, bool, error) {
+	l := &fr.locs[0]
+	r := fr.files[l.file].r
+	rng, ok, err := r.PlainFixedSizeList(l.column, dim, 32, start, end)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	n := int(end-start) * dim
+	buf := d.files.vectorBuffer(n)
+	vecs := (*buf)[:n]
+	if err := r.ReadInto(ctx, rng, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(vecs))), 4*n)); err != nil {
+		d.files.putVectorBuffer(buf)
+		return nil, false, err
+	}
+	return &vectorBlock{vectors: vecs, free: func() { d.files.putVectorBuffer(buf) }}, true, nil
 }
 
 // pageBounds returns the row boundaries of the pages of field i's first

@@ -17,6 +17,9 @@
 //   deletes           a > 5000-row delete (roaring .bin deletion file), small
 //                     deletes (.arrow files) and a fragment deleted entirely
 //   legacy            150 rows in the legacy (0.1) file format
+//   wide              1024-dimensional vectors (the page layout real
+//                     embeddings get: full-zip in format 2.2), appends and
+//                     deletes
 //
 // All data comes from seeded PRNGs, so a run is reproducible.
 import { mkdirSync } from "node:fs";
@@ -316,7 +319,7 @@ async function writeTypes(db) {
 
 const DEL_DIM = 8;
 
-function deletesTable(seed, from, count) {
+function deletesTable(seed, from, count, dim = DEL_DIM) {
   const next = rng(seed);
   const ids = [];
   const vals = [];
@@ -326,7 +329,7 @@ function deletesTable(seed, from, count) {
     ids.push(BigInt(i));
     vals.push(i * 0.25);
     labels.push(`label-${i % 7}`);
-    vecs.push(Array.from({ length: DEL_DIM }, () => fround32(next() * 2 - 1)));
+    vecs.push(Array.from({ length: dim }, () => fround32(next() * 2 - 1)));
   }
   return makeTable([
     { name: "id", type: new arrow.Int64(), values: ids },
@@ -334,7 +337,7 @@ function deletesTable(seed, from, count) {
     { name: "label", type: new arrow.Utf8(), values: labels },
     {
       name: "vector",
-      type: new arrow.FixedSizeList(DEL_DIM, new arrow.Field("item", new arrow.Float32(), true)),
+      type: new arrow.FixedSizeList(dim, new arrow.Field("item", new arrow.Float32(), true)),
       values: vecs,
     },
   ]);
@@ -355,6 +358,20 @@ async function writeDeletes(db) {
   // Every row of the last fragment: LanceDB drops the fragment.
   await step(tbl, "delete", () => tbl.delete("id >= 30000"));
   await step(tbl, "delete", () => tbl.delete("id >= 20000 AND id < 21000 AND id % 97 = 0"));
+  return { name, older, vectorColumn: "vector", idColumn: "id" };
+}
+
+// ---------------------------------------------------------------- wide
+
+const WIDE_DIM = 1024;
+
+async function writeWide(db) {
+  const name = "wide";
+  const tbl = await db.createTable(name, deletesTable(11, 0, 1200, WIDE_DIM));
+  ops.push({ op: "create", version: await tbl.version() });
+  const older = await step(tbl, "append", () => tbl.add(deletesTable(12, 1200, 300, WIDE_DIM)));
+  await step(tbl, "delete", () => tbl.delete("id % 50 = 7 OR id IN (1200, 1499)"));
+  await step(tbl, "append", () => tbl.add(deletesTable(13, 2000, 100, WIDE_DIM)));
   return { name, older, vectorColumn: "vector", idColumn: "id" };
 }
 
@@ -380,6 +397,7 @@ const writers = {
   types: writeTypes,
   deletes: writeDeletes,
   legacy: writeLegacy,
+  wide: writeWide,
 };
 if (!writers[scenario]) {
   console.error(`unknown scenario ${scenario}; want one of ${Object.keys(writers).join(", ")}`);
