@@ -8,6 +8,7 @@ import (
 
 	"github.com/resona-go/resona/lance/internal/file"
 	"github.com/resona-go/resona/lance/internal/format"
+	"github.com/resona-go/resona/lance/internal/index/vector"
 	"github.com/resona-go/resona/lance/internal/storage"
 )
 
@@ -67,6 +68,14 @@ func (c *fileCache) segment(uuid string) *cachedSegment {
 		c.segs[uuid] = e
 	}
 	return e
+}
+
+// seedSegment caches a segment this session built and wrote.
+func (c *fileCache) seedSegment(uuid string, ix *vector.Index) {
+	e := c.segment(uuid)
+	e.mu.Lock()
+	e.ix = ix
+	e.mu.Unlock()
 }
 
 // keepSegments drops the cached segments that m, when it is the newest

@@ -137,6 +137,10 @@ func writeVectorSegment(ctx context.Context, d *Dataset, vf *format.Field, name 
 		removeIndexDir(context.WithoutCancel(ctx), d, dir)
 		return nil, err
 	}
+	// The session's next searches use the index just built instead of
+	// reading it back; if the commit fails, no version lists the uuid and
+	// the entry goes with the next version this session sees.
+	d.files.seedSegment(id.String(), ix)
 	bm, err := frags.ToBytes()
 	if err != nil {
 		return nil, err

@@ -524,10 +524,20 @@ func TestVectorSearchCorruptIndex(t *testing.T) {
 	if err := os.WriteFile(aux, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := nd.Search(ctx, SearchOptions{Query: rows[0].Vector}); !errors.Is(err, ErrCorrupt) {
+	// The session that built the index searches its copy in memory; a new
+	// one reads the files.
+	if _, err := nd.Search(ctx, SearchOptions{Query: rows[0].Vector}); err != nil {
+		t.Errorf("search in the building session: %v", err)
+	}
+	fresh, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	if _, err := fresh.Search(ctx, SearchOptions{Query: rows[0].Vector}); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("search over a corrupt index: %v, want ErrCorrupt", err)
 	}
-	if _, err := nd.Search(ctx, SearchOptions{Query: rows[0].Vector, BypassVectorIndex: true}); err != nil {
+	if _, err := fresh.Search(ctx, SearchOptions{Query: rows[0].Vector, BypassVectorIndex: true}); err != nil {
 		t.Errorf("bypassing the corrupt index: %v", err)
 	}
 }
@@ -586,5 +596,32 @@ func TestVectorSegmentsSharedAcrossVersions(t *testing.T) {
 	}
 	if got, _ := searchIDs(t, d3, SearchOptions{Query: rows[1100].Vector, K: 1}); len(got) != 1 || got[0] != rows[1100].ID {
 		t.Errorf("search after the rebuild: %v", got)
+	}
+}
+
+// The session that builds an index searches the copy it built; a session
+// that reads the files must answer the same.
+func TestBuiltIndexMatchesReadIndex(t *testing.T) {
+	ctx := context.Background()
+	const dim = 32
+	path := tempTable(t)
+	rows := clusteredRows("r", 2000, dim, 6)
+	d := mustCreate(t, path, dim, rows, CreateOptions{})
+	built, err := d.CreateIndex(ctx, "vector", IndexOptions{Type: IndexIVFPQ, Metric: MetricCosine, NumPartitions: 8, NumSubVectors: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer built.Close()
+	read, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer read.Close()
+	for q := range 25 {
+		opts := SearchOptions{Query: rows[q*79].Vector, K: 10, NProbes: 3, RefineFactor: -1, Columns: []string{"id"}}
+		a, b := searchRows(t, built, opts), searchRows(t, read, opts)
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Fatalf("query %d: built index %v, read index %v", q, a, b)
+		}
 	}
 }
