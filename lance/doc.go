@@ -23,6 +23,16 @@
 //     covers new rows (a delta segment for IVF_PQ), IndexStatistics
 //     reports coverage.
 //
+// Writing (Create, Append, Overwrite, Delete, MergeInsert, CreateIndex,
+// Compact, ...) commits one new version per call, as LanceDB does: new
+// files first, then the manifest, created only if no other writer took
+// that version number (a lost race is checked against the other commit
+// and retried). Every file a manifest names, the manifest and their
+// directory entries are synced before the manifest appears, so a crash at
+// any point leaves the last committed version readable. Datasets that
+// share a session (the results of writes and checkouts of one Open) share
+// open files and loaded vector index segments.
+//
 // A row address is fragment_id<<32 | offset, where offset is the row's
 // physical position in its fragment (deleted rows keep their offsets). It
 // identifies a row within one version; compaction moves rows to new
