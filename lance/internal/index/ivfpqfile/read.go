@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/resona-go/resona/lance/internal/encoding/page"
 	"github.com/resona-go/resona/lance/internal/file"
 	"github.com/resona-go/resona/lance/internal/index/pq"
 	"github.com/resona-go/resona/lance/internal/index/vector"
@@ -175,17 +176,21 @@ func readRows(ctx context.Context, aux *file.Reader, m int) ([]uint64, []byte, e
 		return nil, nil, err
 	}
 	defer ids.Release()
+	u, ok := ids.(*array.Uint64)
+	if !ok || uint64(u.Len()) != n || u.NullN() > 0 {
+		return nil, nil, corrupt(p, "%s column: %d values of type %s", rowIDColumn, ids.Len(), ids.DataType())
+	}
+	rowIDs := append([]uint64(nil), u.Uint64Values()...)
 	codeCol := 1 // a fixed-size list of a primitive is one column
+	if cb, ok, err := plainCodes(ctx, aux, codeCol, m, n); err != nil || ok {
+		return rowIDs, cb, err
+	}
 	codes, err := aux.ReadRange(ctx, arrow.Field{Name: codeColumn,
 		Type: arrow.FixedSizeListOf(int32(m), arrow.PrimitiveTypes.Uint8)}, codeCol, 0, n)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer codes.Release()
-	u, ok := ids.(*array.Uint64)
-	if !ok || uint64(u.Len()) != n || u.NullN() > 0 {
-		return nil, nil, corrupt(p, "%s column: %d values of type %s", rowIDColumn, ids.Len(), ids.DataType())
-	}
 	fsl, ok := codes.(*array.FixedSizeList)
 	if !ok || uint64(fsl.Len()) != n {
 		return nil, nil, corrupt(p, "%s column: %d values of type %s", codeColumn, codes.Len(), codes.DataType())
@@ -199,7 +204,47 @@ func readRows(ctx context.Context, aux *file.Reader, m int) ([]uint64, []byte, e
 	if uint64(len(all)) < (uint64(off)+n)*uint64(m) {
 		return nil, nil, corrupt(p, "%s holds %d bytes for %d rows of %d", codeColumn, len(all), n, m)
 	}
-	rowIDs := append([]uint64(nil), u.Uint64Values()...)
 	cb := append([]byte(nil), all[uint64(off)*uint64(m):(uint64(off)+n)*uint64(m)]...)
 	return rowIDs, cb, nil
+}
+
+// plainCodes reads the PQ codes of all n rows straight into one buffer when
+// every page of the column stores them plainly (file.Reader.
+// PlainFixedSizeList), as format 2.0 index files do; ok is false otherwise.
+// Loading an index is most of a fresh process's first query.
+func plainCodes(ctx context.Context, aux *file.Reader, col, m int, n uint64) ([]byte, bool, error) {
+	pages := aux.Column(col).Pages
+	if len(pages) == 0 {
+		return nil, false, nil
+	}
+	type piece struct {
+		rng      page.Range
+		from, to uint64
+	}
+	var pieces []piece
+	next := uint64(0)
+	for _, pg := range pages {
+		if pg.NumRows == 0 {
+			continue
+		}
+		if pg.FirstRow != next {
+			return nil, false, nil
+		}
+		rng, ok, err := aux.PlainFixedSizeList(col, m, 8, pg.FirstRow, pg.FirstRow+pg.NumRows)
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		pieces = append(pieces, piece{rng, next, next + pg.NumRows})
+		next += pg.NumRows
+	}
+	if next != n {
+		return nil, false, nil
+	}
+	out := make([]byte, n*uint64(m))
+	for _, pc := range pieces {
+		if err := aux.ReadInto(ctx, pc.rng, out[pc.from*uint64(m):pc.to*uint64(m)]); err != nil {
+			return nil, false, err
+		}
+	}
+	return out, true, nil
 }

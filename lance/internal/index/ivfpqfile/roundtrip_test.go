@@ -203,3 +203,22 @@ func TestDecodeLance019Storage(t *testing.T) {
 		})
 	}
 }
+
+// Format 2.0 index files store the PQ codes plainly, so loading reads them
+// in one pass into the index's buffer (TestRoundTrip checks the values).
+func TestPlainCodesIn20Files(t *testing.T) {
+	ctx := context.Background()
+	ix, _ := testIndex(t, linalg.MetricL2, 600, 16)
+	_, auxB, err := Encode(ctx, ix, Options{Version: filewriter.Version2_0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar, err := file.Open(ctx, bytes.NewReader(auxB), int64(len(auxB)), AuxiliaryFileName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, ok, err := plainCodes(ctx, ar, 1, ix.Codebook.M, ar.NumRows())
+	if err != nil || !ok || len(codes) != int(ar.NumRows())*ix.Codebook.M {
+		t.Fatalf("plain codes: %d bytes, ok %v, %v", len(codes), ok, err)
+	}
+}
