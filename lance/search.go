@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/resona-go/resona/lance/expr"
 	"github.com/resona-go/resona/lance/internal/format"
@@ -219,25 +221,49 @@ type vectorBlock struct {
 
 func (b *vectorBlock) release() { b.free() }
 
+// vectorReaders is how many fragments an exact search reads at once. The
+// reading, a copy out of the page cache, is most of a search over many
+// small fragments; a second reader keeps both cores busy. Results do not
+// depend on the order blocks arrive in (ties are broken by row address).
+const vectorReaders = 2
+
 // vectorBlocks decodes the vector column (p.fields[0]) of every fragment,
 // block by block, following the column's pages so that no page is decoded
-// twice, and emits the vectors with the rows to skip.
+// twice, and emits the vectors with the rows to skip. Fragments are read
+// by up to vectorReaders goroutines, so emit must be safe for concurrent
+// use.
 func (d *Dataset) vectorBlocks(ctx context.Context, p *readPlan, dim int, emit func(*vectorBlock) bool) error {
 	maxRows := uint64(max(1, searchBlockBytes/(4*dim)))
+	var frags []*format.Fragment
 	for i := range d.m.Fragments {
 		frag := &d.m.Fragments[i]
 		if live, ok := frag.LiveRows(); frag.PhysicalRows == 0 || (ok && live == 0) {
 			continue
 		}
-		more, err := d.fragmentVectors(ctx, p, frag, dim, maxRows, emit)
-		if err != nil {
-			return err
-		}
-		if !more {
-			return nil
-		}
+		frags = append(frags, frag)
 	}
-	return nil
+	var next atomic.Int64
+	var stop atomic.Bool
+	g, gctx := errgroup.WithContext(ctx)
+	for range min(vectorReaders, len(frags)) {
+		g.Go(func() error {
+			for !stop.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= len(frags) {
+					return nil
+				}
+				more, err := d.fragmentVectors(gctx, p, frags[i], dim, maxRows, emit)
+				if err != nil {
+					return err
+				}
+				if !more {
+					stop.Store(true)
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 func (d *Dataset) fragmentVectors(ctx context.Context, p *readPlan, frag *format.Fragment, dim int, maxRows uint64, emit func(*vectorBlock) bool) (bool, error) {
