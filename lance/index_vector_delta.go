@@ -74,7 +74,7 @@ func (d *Dataset) UpdateIndex(ctx context.Context, name string, opts UpdateIndex
 	}
 	if opts.Rebuild {
 		return d.CreateIndex(ctx, column, IndexOptions{Type: IndexIVFPQ, Name: name, Replace: true,
-			Metric: Metric(base.Metric.String()), NumPartitions: len(base.Partitions), NumSubVectors: base.Codebook.M,
+			Metric: Metric(base.Metric.String()), NumPartitions: base.NumPartitions(), NumSubVectors: base.Codebook.M,
 			Progress: opts.Progress, CommitRetries: opts.CommitRetries})
 	}
 	if err := d.ReadOnlyReason(); err != nil {
@@ -128,7 +128,7 @@ func (d *Dataset) buildVectorDelta(ctx context.Context, vf *format.Field, name s
 		return nil, err
 	}
 	dim, cb := base.Dim, base.Codebook
-	parts := len(base.Partitions)
+	parts := base.NumPartitions()
 	ids := make([][]uint64, parts)
 	codes := make([][]byte, parts) // row-major until the end
 	done := 0

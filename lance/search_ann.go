@@ -33,9 +33,12 @@ type cachedSegment struct {
 	ix *vector.Index
 }
 
-// loadSegment returns the decoded segment, reading it on first use in this
-// session. Concurrent callers wait for one read; a failed read is retried
-// by the next caller.
+// loadSegment returns the segment, opened on first use in this session:
+// its header at once, each partition's rows when a search first probes it
+// (ivfpqfile.OpenLazy), or the index this session built. Concurrent callers
+// wait for one open; a failed open is retried by the next caller. Only
+// searches and the header (centroids, codebook, partition count) may be
+// used from it.
 func (d *Dataset) loadSegment(ctx context.Context, seg *format.Index) (*vector.Index, error) {
 	e := d.files.segment(seg.UUID)
 	e.mu.Lock()
@@ -43,7 +46,7 @@ func (d *Dataset) loadSegment(ctx context.Context, seg *format.Index) (*vector.I
 	if e.ix != nil {
 		return e.ix, nil
 	}
-	ix, err := ivfpqfile.Read(ctx, d.store, seg.Dir())
+	ix, err := ivfpqfile.OpenLazy(ctx, d.store, seg.Dir())
 	if err != nil {
 		return nil, fmt.Errorf("index %q segment %s: %w", seg.Name, seg.UUID, err)
 	}

@@ -279,6 +279,15 @@ func (t *tailCache) read(off, n uint64) ([]byte, error) {
 	return buf, nil
 }
 
+// WithReaderAt returns a Reader of the same file that reads through r,
+// sharing this one's parsed metadata, so that a file closed after opening
+// can be read again by reopening it rather than parsing it again.
+func (rd *Reader) WithReaderAt(r io.ReaderAt) *Reader {
+	c := *rd
+	c.r = r
+	return &c
+}
+
 // Path is the file name given to Open.
 func (rd *Reader) Path() string { return rd.path }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/resona-go/resona/lance/internal/file"
 	"github.com/resona-go/resona/lance/internal/index/pq"
 	"github.com/resona-go/resona/lance/internal/index/vector"
+	"github.com/resona-go/resona/lance/internal/linalg"
 	"github.com/resona-go/resona/lance/internal/pb/indexpb"
 	"github.com/resona-go/resona/lance/internal/storage"
 )
@@ -48,6 +49,106 @@ func Read(ctx context.Context, store storage.Store, dir string) (*vector.Index, 
 // Decode reads an index from its index.idx and auxiliary.idx readers. The
 // result has passed vector.Index.Validate.
 func Decode(ctx context.Context, idx, aux *file.Reader) (*vector.Index, error) {
+	h, err := decodeHeader(ctx, idx, aux)
+	if err != nil {
+		return nil, err
+	}
+	rowIDs, codes, err := readRows(ctx, aux, h.cb.M, 0, aux.NumRows())
+	if err != nil {
+		return nil, err
+	}
+	ix := &vector.Index{Metric: h.metric, Dim: h.dim, Centroids: h.centroids, Codebook: h.cb,
+		Partitions: make([]vector.Partition, len(h.offs)), Loss: h.loss}
+	m := uint64(h.cb.M)
+	for p, off := range h.offs {
+		end := off + uint64(h.lens[p])
+		ix.Partitions[p] = vector.Partition{RowIDs: rowIDs[off:end:end], Codes: codes[off*m : end*m : end*m]}
+	}
+	if err := ix.Validate(); err != nil {
+		return nil, corrupt(aux.Path(), "%v", err)
+	}
+	return ix, nil
+}
+
+// OpenLazy reads the header of the segment in dir (metric, centroids,
+// codebook, partition layout) and returns an index that reads each
+// partition's rows from auxiliary.idx the first time a search probes it
+// (vector.NewLazy), reopening the file for each read so that no file stays
+// open. A process answering one query reads a few partitions instead of
+// the whole segment. Segments in 2.1+ files are decoded whole at once
+// (Decode), which is cheaper there.
+func OpenLazy(ctx context.Context, store storage.Store, dir string) (*vector.Index, error) {
+	open := func(name string) (*file.Reader, func(), error) {
+		p := dir + "/" + name
+		f, err := store.Open(ctx, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, err := file.Open(ctx, f, f.Size(), p)
+		if err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+		return r, func() { f.Close() }, nil
+	}
+	idx, closeIdx, err := open(IndexFileName)
+	if err != nil {
+		return nil, err
+	}
+	defer closeIdx()
+	aux, closeAux, err := open(AuxiliaryFileName)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAux()
+	if aux.FileVersion().AtLeast(2, 1) {
+		// Rows of 2.1+ files sit in mini-blocks that a range read decodes
+		// a page at a time: one pass over the file beats one per partition.
+		return Decode(ctx, idx, aux)
+	}
+	h, err := decodeHeader(ctx, idx, aux)
+	if err != nil {
+		return nil, err
+	}
+	lens := make([]int, len(h.lens))
+	for p, l := range h.lens {
+		lens[p] = int(l)
+	}
+	auxPath := aux.Path()
+	load := func(ctx context.Context, p int) (vector.Partition, error) {
+		f, err := store.Open(ctx, auxPath)
+		if err != nil {
+			return vector.Partition{}, err
+		}
+		defer f.Close()
+		off := h.offs[p]
+		ids, codes, err := readRows(ctx, aux.WithReaderAt(f), h.cb.M, off, off+uint64(h.lens[p]))
+		if err != nil {
+			return vector.Partition{}, err
+		}
+		return vector.Partition{RowIDs: ids, Codes: codes}, nil
+	}
+	ix, err := vector.NewLazy(h.metric, h.dim, h.centroids, h.cb, lens, h.loss, load)
+	if err != nil {
+		return nil, corrupt(auxPath, "%v", err)
+	}
+	return ix, nil
+}
+
+// header is what an index segment holds besides its rows.
+type header struct {
+	metric    linalg.Metric
+	dim       int
+	centroids []float32
+	cb        *pq.Codebook
+	// offs and lens locate each partition's rows in auxiliary.idx; they
+	// lie within its rows.
+	offs []uint64
+	lens []uint32
+	loss float64
+}
+
+func decodeHeader(ctx context.Context, idx, aux *file.Reader) (*header, error) {
 	ip := idx.Path()
 	md := idx.Schema().GetMetadata()
 	metric, err := parseIndexHeader(ip, md[keyIndex])
@@ -98,32 +199,18 @@ func Decode(ctx context.Context, idx, aux *file.Reader) (*vector.Index, error) {
 		return nil, corrupt(ap, "codebook of %d floats, want 256 × %d", len(cbVals), dim)
 	}
 	cb := &pq.Codebook{Dim: dim, M: pm.NumSubVectors, NBits: pm.NBits, Centroids: cbVals}
-
-	rowIDs, codes, err := readRows(ctx, aux, cb.M)
-	if err != nil {
-		return nil, err
-	}
 	offs, lens := layout.GetOffsets(), layout.GetLengths()
 	if len(offs) != parts || len(lens) != parts {
 		return nil, corrupt(ap, "%d offsets and %d lengths for %d partitions", len(offs), len(lens), parts)
 	}
-	ix := &vector.Index{Metric: metric, Dim: dim, Centroids: centroids, Codebook: cb,
-		Partitions: make([]vector.Partition, parts), Loss: centroidsIVF.GetLoss()}
-	n := uint64(len(rowIDs))
+	n := aux.NumRows()
 	for p := range parts {
 		off, ln := offs[p], uint64(lens[p])
 		if off > n || ln > n-off {
 			return nil, corrupt(ap, "partition %d: rows [%d, %d+%d) outside the file's %d rows", p, off, off, ln, n)
 		}
-		ix.Partitions[p] = vector.Partition{
-			RowIDs: rowIDs[off : off+ln : off+ln],
-			Codes:  codes[off*uint64(cb.M) : (off+ln)*uint64(cb.M) : (off+ln)*uint64(cb.M)],
-		}
 	}
-	if err := ix.Validate(); err != nil {
-		return nil, corrupt(ap, "%v", err)
-	}
-	return ix, nil
+	return &header{metric: metric, dim: dim, centroids: centroids, cb: cb, offs: offs, lens: lens, loss: centroidsIVF.GetLoss()}, nil
 }
 
 // codebookBytes returns the codebook Tensor message: from the global buffer
@@ -157,21 +244,22 @@ func globalMessage(ctx context.Context, r *file.Reader, key string, raw []byte, 
 	return nil
 }
 
-// readRows reads the row ids and the code bytes (m per row) of every row.
-func readRows(ctx context.Context, aux *file.Reader, m int) ([]uint64, []byte, error) {
+// readRows reads the row ids and the code bytes (m per row) of rows
+// [from, to).
+func readRows(ctx context.Context, aux *file.Reader, m int, from, to uint64) ([]uint64, []byte, error) {
 	p := aux.Path()
 	fields := aux.Schema().GetFields()
 	if len(fields) < 2 || fields[0].GetName() != rowIDColumn || fields[1].GetName() != codeColumn {
 		return nil, nil, corrupt(p, "columns are not %s, %s", rowIDColumn, codeColumn)
 	}
-	n := aux.NumRows()
+	if n := aux.NumRows(); n > 1<<40 || from > to || to > n {
+		return nil, nil, corrupt(p, "rows [%d, %d) of %d", from, to, n)
+	}
+	n := to - from
 	if n == 0 {
 		return nil, nil, nil
 	}
-	if n > 1<<40 {
-		return nil, nil, corrupt(p, "%d rows", n)
-	}
-	ids, err := aux.ReadRange(ctx, arrow.Field{Name: rowIDColumn, Type: arrow.PrimitiveTypes.Uint64}, 0, 0, n)
+	ids, err := aux.ReadRange(ctx, arrow.Field{Name: rowIDColumn, Type: arrow.PrimitiveTypes.Uint64}, 0, from, to)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -182,11 +270,11 @@ func readRows(ctx context.Context, aux *file.Reader, m int) ([]uint64, []byte, e
 	}
 	rowIDs := append([]uint64(nil), u.Uint64Values()...)
 	codeCol := 1 // a fixed-size list of a primitive is one column
-	if cb, ok, err := plainCodes(ctx, aux, codeCol, m, n); err != nil || ok {
+	if cb, ok, err := plainCodes(ctx, aux, codeCol, m, from, to); err != nil || ok {
 		return rowIDs, cb, err
 	}
 	codes, err := aux.ReadRange(ctx, arrow.Field{Name: codeColumn,
-		Type: arrow.FixedSizeListOf(int32(m), arrow.PrimitiveTypes.Uint8)}, codeCol, 0, n)
+		Type: arrow.FixedSizeListOf(int32(m), arrow.PrimitiveTypes.Uint8)}, codeCol, from, to)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -208,41 +296,39 @@ func readRows(ctx context.Context, aux *file.Reader, m int) ([]uint64, []byte, e
 	return rowIDs, cb, nil
 }
 
-// plainCodes reads the PQ codes of all n rows straight into one buffer when
-// every page of the column stores them plainly (file.Reader.
-// PlainFixedSizeList), as format 2.0 index files do; ok is false otherwise.
-// Loading an index is most of a fresh process's first query.
-func plainCodes(ctx context.Context, aux *file.Reader, col, m int, n uint64) ([]byte, bool, error) {
-	pages := aux.Column(col).Pages
-	if len(pages) == 0 {
-		return nil, false, nil
-	}
+// plainCodes reads the PQ codes of rows [from, to) straight into one
+// buffer when the pages holding them store them plainly (file.Reader.
+// PlainFixedSizeList), as format 2.0 index files do; ok is false
+// otherwise.
+func plainCodes(ctx context.Context, aux *file.Reader, col, m int, from, to uint64) ([]byte, bool, error) {
 	type piece struct {
-		rng      page.Range
-		from, to uint64
+		rng  page.Range
+		a, b uint64 // rows, relative to from
 	}
 	var pieces []piece
-	next := uint64(0)
-	for _, pg := range pages {
-		if pg.NumRows == 0 {
+	at := from
+	for _, pg := range aux.Column(col).Pages {
+		end := pg.FirstRow + pg.NumRows
+		if pg.NumRows == 0 || end <= at {
 			continue
 		}
-		if pg.FirstRow != next {
-			return nil, false, nil
+		if pg.FirstRow > at || at >= to {
+			break
 		}
-		rng, ok, err := aux.PlainFixedSizeList(col, m, 8, pg.FirstRow, pg.FirstRow+pg.NumRows)
+		stop := min(end, to)
+		rng, ok, err := aux.PlainFixedSizeList(col, m, 8, at, stop)
 		if err != nil || !ok {
 			return nil, false, err
 		}
-		pieces = append(pieces, piece{rng, next, next + pg.NumRows})
-		next += pg.NumRows
+		pieces = append(pieces, piece{rng, at - from, stop - from})
+		at = stop
 	}
-	if next != n {
+	if at != to {
 		return nil, false, nil
 	}
-	out := make([]byte, n*uint64(m))
+	out := make([]byte, (to-from)*uint64(m))
 	for _, pc := range pieces {
-		if err := aux.ReadInto(ctx, pc.rng, out[pc.from*uint64(m):pc.to*uint64(m)]); err != nil {
+		if err := aux.ReadInto(ctx, pc.rng, out[pc.a*uint64(m):pc.b*uint64(m)]); err != nil {
 			return nil, false, err
 		}
 	}

@@ -217,7 +217,7 @@ func TestPlainCodesIn20Files(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	codes, ok, err := plainCodes(ctx, ar, 1, ix.Codebook.M, ar.NumRows())
+	codes, ok, err := plainCodes(ctx, ar, 1, ix.Codebook.M, 0, ar.NumRows())
 	if err != nil || !ok || len(codes) != int(ar.NumRows())*ix.Codebook.M {
 		t.Fatalf("plain codes: %d bytes, ok %v, %v", len(codes), ok, err)
 	}

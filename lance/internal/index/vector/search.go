@@ -86,12 +86,15 @@ func (ix *Index) Search(ctx context.Context, q []float32, p SearchParams, fetch 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		part := ix.Partitions[pr.Row]
+		part, err := ix.partition(ctx, int(pr.Row))
+		if err != nil {
+			return nil, err
+		}
 		dist = slices.Grow(dist[:0], len(part.RowIDs))[:len(part.RowIDs)]
 		if residual {
 			// ‖q − c − y‖² = ‖q − c‖² + (‖y‖² + 2c·y) − 2q·y
 			sc.terms = slices.Grow(sc.terms[:0], len(table))[:len(table)]
-			terms, err := ix.partitionRowTerms(int(pr.Row), sc.terms)
+			terms, err := ix.partitionRowTerms(int(pr.Row), part, sc.terms)
 			if err != nil {
 				return nil, err
 			}
