@@ -1,6 +1,7 @@
 package ivfpqfile
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -103,8 +104,12 @@ func parseBufferIndex(path, key string, raw []byte, buffers int) (int, error) {
 
 // parseStorageMeta reads "storage_metadata" and checks its parameters.
 func parseStorageMeta(path string, raw []byte) (pqMeta, error) {
+	// The inline codebook (megabytes of numbers in files LanceDB 0.13 can
+	// read) is cut out before decoding and kept as it is, for inlineTensor
+	// to decode if codebook_position says it is needed.
+	rest, tensor := cutInlineTensor(raw)
 	var list []string
-	if err := unmarshalJSON(raw, &list); err != nil {
+	if err := unmarshalJSON(rest, &list); err != nil {
 		return pqMeta{}, corrupt(path, "%s: %v", keyStorageMeta, err)
 	}
 	if len(list) != 1 {
@@ -113,6 +118,9 @@ func parseStorageMeta(path string, raw []byte) (pqMeta, error) {
 	var m pqMeta
 	if err := unmarshalJSON([]byte(list[0]), &m); err != nil {
 		return pqMeta{}, corrupt(path, "%s: %v", keyStorageMeta, err)
+	}
+	if tensor != nil {
+		m.CodebookTensor = tensor
 	}
 	if m.NBits == 0 {
 		// lance 0.19 (LanceDB 0.13) writes only its own name for it.
@@ -131,6 +139,36 @@ func parseStorageMeta(path string, raw []byte) (pqMeta, error) {
 		return pqMeta{}, fmt.Errorf("%w: %s: PQ codes not transposed", lanceerr.ErrUnsupported, path)
 	}
 	return m, nil
+}
+
+// inlineTensorKey starts the inline codebook as it stands in the escaped
+// JSON string of storage_metadata.
+const inlineTensorKey = `\"codebook_tensor\":[`
+
+// cutInlineTensor returns raw with the value of the one "codebook_tensor"
+// key replaced by an empty list, and that value (a JSON list of numbers);
+// raw itself and a nil value when the key is not there exactly once or its
+// value is not a plain list of numbers.
+func cutInlineTensor(raw []byte) (rest, tensor []byte) {
+	key := []byte(inlineTensorKey)
+	i := bytes.Index(raw, key)
+	if i < 0 || bytes.Index(raw[i+1:], key) >= 0 {
+		return raw, nil
+	}
+	start := i + len(inlineTensorKey) - 1 // the '['
+	n := bytes.IndexByte(raw[start:], ']')
+	if n < 0 {
+		return raw, nil
+	}
+	value := raw[start : start+n+1]
+	for _, c := range value[1 : len(value)-1] {
+		if (c < '0' || c > '9') && c != ',' && c != ' ' {
+			return raw, nil
+		}
+	}
+	rest = make([]byte, 0, len(raw)-len(value)+2)
+	rest = append(append(append(rest, raw[:start]...), "[]"...), raw[start+n+1:]...)
+	return rest, value
 }
 
 // inlineTensor decodes the codebook Tensor lance 0.19 writes inline in

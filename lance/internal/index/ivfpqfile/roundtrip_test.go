@@ -222,3 +222,56 @@ func TestPlainCodesIn20Files(t *testing.T) {
 		t.Fatalf("plain codes: %d bytes, ok %v, %v", len(codes), ok, err)
 	}
 }
+
+// The inline codebook of 2.0 files is cut out of storage_metadata before
+// decoding; what remains decodes to the same parameters, and the cut value
+// is the codebook lance 0.19 reads.
+func TestStorageMetaInlineTensorCut(t *testing.T) {
+	ctx := context.Background()
+	ix, _ := testIndex(t, linalg.MetricL2, 600, 16)
+	_, auxB, err := Encode(ctx, ix, Options{Version: filewriter.Version2_0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar, err := file.Open(ctx, bytes.NewReader(auxB), int64(len(auxB)), AuxiliaryFileName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := ar.Schema().GetMetadata()[keyStorageMeta]
+	rest, tensor := cutInlineTensor(raw)
+	if tensor == nil || len(rest) >= len(raw)/10 {
+		t.Fatalf("inline tensor not cut: %d of %d bytes left", len(rest), len(raw))
+	}
+	fast, err := parseStorageMeta("aux", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list []string
+	if err := json.Unmarshal(raw, &list); err != nil {
+		t.Fatal(err)
+	}
+	var slow pqMeta
+	if err := json.Unmarshal([]byte(list[0]), &slow); err != nil {
+		t.Fatal(err)
+	}
+	if slow.NBits == 0 {
+		slow.NBits = slow.NumBits
+	}
+	if fmt.Sprint(fast.CodebookPosition, fast.NBits, fast.NumSubVectors, fast.Dimension, fast.Transposed) !=
+		fmt.Sprint(slow.CodebookPosition, slow.NBits, slow.NumSubVectors, slow.Dimension, slow.Transposed) {
+		t.Fatalf("parameters differ: %+v, want %+v", fast, slow)
+	}
+	a, err := inlineTensor("aux", fast.CodebookTensor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := inlineTensor("aux", slow.CodebookTensor)
+	if err != nil || !bytes.Equal(a, b) {
+		t.Fatalf("inline codebooks differ (%v)", err)
+	}
+	for _, in := range []string{`["x"]`, `["{\"codebook_tensor\":[1,\"a\"]}"]`, `["{\"codebook_tensor\":[1,2]}{\"codebook_tensor\":[3]}"]`} {
+		if rest, tensor := cutInlineTensor([]byte(in)); tensor != nil || string(rest) != in {
+			t.Errorf("%s: cut to %s and %s", in, rest, tensor)
+		}
+	}
+}
