@@ -152,7 +152,7 @@ const inlineTensorKey = `\"codebook_tensor\":[`
 func cutInlineTensor(raw []byte) (rest, tensor []byte) {
 	key := []byte(inlineTensorKey)
 	i := bytes.Index(raw, key)
-	if i < 0 || bytes.Index(raw[i+1:], key) >= 0 {
+	if i < 0 || bytes.Contains(raw[i+1:], key) {
 		return raw, nil
 	}
 	start := i + len(inlineTensorKey) - 1 // the '['
