@@ -20,30 +20,38 @@ import (
 // Read opens the two files of the segment in dir (dataset-relative) and
 // decodes them.
 func Read(ctx context.Context, store storage.Store, dir string) (*vector.Index, error) {
-	open := func(name string) (*file.Reader, func(), error) {
+	idx, aux, closeFiles, err := openFiles(ctx, store, dir)
+	if err != nil {
+		return nil, err
+	}
+	defer closeFiles()
+	return Decode(ctx, idx, aux)
+}
+
+// openFiles opens and parses index.idx and auxiliary.idx of the segment in
+// dir; closeFiles closes both.
+func openFiles(ctx context.Context, store storage.Store, dir string) (idx, aux *file.Reader, closeFiles func(), err error) {
+	var files []storage.File
+	closeFiles = func() {
+		for _, f := range files {
+			f.Close()
+		}
+	}
+	readers := make([]*file.Reader, 2)
+	for i, name := range []string{IndexFileName, AuxiliaryFileName} {
 		p := dir + "/" + name
 		f, err := store.Open(ctx, p)
 		if err != nil {
-			return nil, nil, err
+			closeFiles()
+			return nil, nil, nil, err
 		}
-		r, err := file.Open(ctx, f, f.Size(), p)
-		if err != nil {
-			f.Close()
-			return nil, nil, err
+		files = append(files, f)
+		if readers[i], err = file.Open(ctx, f, f.Size(), p); err != nil {
+			closeFiles()
+			return nil, nil, nil, err
 		}
-		return r, func() { f.Close() }, nil
 	}
-	idx, closeIdx, err := open(IndexFileName)
-	if err != nil {
-		return nil, err
-	}
-	defer closeIdx()
-	aux, closeAux, err := open(AuxiliaryFileName)
-	if err != nil {
-		return nil, err
-	}
-	defer closeAux()
-	return Decode(ctx, idx, aux)
+	return readers[0], readers[1], closeFiles, nil
 }
 
 // Decode reads an index from its index.idx and auxiliary.idx readers. The
@@ -78,29 +86,11 @@ func Decode(ctx context.Context, idx, aux *file.Reader) (*vector.Index, error) {
 // the whole segment. Segments in 2.1+ files are decoded whole at once
 // (Decode), which is cheaper there.
 func OpenLazy(ctx context.Context, store storage.Store, dir string) (*vector.Index, error) {
-	open := func(name string) (*file.Reader, func(), error) {
-		p := dir + "/" + name
-		f, err := store.Open(ctx, p)
-		if err != nil {
-			return nil, nil, err
-		}
-		r, err := file.Open(ctx, f, f.Size(), p)
-		if err != nil {
-			f.Close()
-			return nil, nil, err
-		}
-		return r, func() { f.Close() }, nil
-	}
-	idx, closeIdx, err := open(IndexFileName)
+	idx, aux, closeFiles, err := openFiles(ctx, store, dir)
 	if err != nil {
 		return nil, err
 	}
-	defer closeIdx()
-	aux, closeAux, err := open(AuxiliaryFileName)
-	if err != nil {
-		return nil, err
-	}
-	defer closeAux()
+	defer closeFiles()
 	if aux.FileVersion().AtLeast(2, 1) {
 		// Rows of 2.1+ files sit in mini-blocks that a range read decodes
 		// a page at a time: one pass over the file beats one per partition.

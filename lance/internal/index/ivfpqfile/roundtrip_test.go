@@ -208,15 +208,7 @@ func TestDecodeLance019Storage(t *testing.T) {
 // in one pass into the index's buffer (TestRoundTrip checks the values).
 func TestPlainCodesIn20Files(t *testing.T) {
 	ctx := context.Background()
-	ix, _ := testIndex(t, linalg.MetricL2, 600, 16)
-	_, auxB, err := Encode(ctx, ix, Options{Version: filewriter.Version2_0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ar, err := file.Open(ctx, bytes.NewReader(auxB), int64(len(auxB)), AuxiliaryFileName)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix, ar := auxOf20(t)
 	codes, ok, err := plainCodes(ctx, ar, 1, ix.Codebook.M, 0, ar.NumRows())
 	if err != nil || !ok || len(codes) != int(ar.NumRows())*ix.Codebook.M {
 		t.Fatalf("plain codes: %d bytes, ok %v, %v", len(codes), ok, err)
@@ -227,16 +219,7 @@ func TestPlainCodesIn20Files(t *testing.T) {
 // decoding; what remains decodes to the same parameters, and the cut value
 // is the codebook lance 0.19 reads.
 func TestStorageMetaInlineTensorCut(t *testing.T) {
-	ctx := context.Background()
-	ix, _ := testIndex(t, linalg.MetricL2, 600, 16)
-	_, auxB, err := Encode(ctx, ix, Options{Version: filewriter.Version2_0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ar, err := file.Open(ctx, bytes.NewReader(auxB), int64(len(auxB)), AuxiliaryFileName)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, ar := auxOf20(t)
 	raw := ar.Schema().GetMetadata()[keyStorageMeta]
 	rest, tensor := cutInlineTensor(raw)
 	if tensor == nil || len(rest) >= len(raw)/10 {
@@ -274,4 +257,20 @@ func TestStorageMetaInlineTensorCut(t *testing.T) {
 			t.Errorf("%s: cut to %s and %s", in, rest, tensor)
 		}
 	}
+}
+
+// auxOf20 encodes a small index in format 2.0 and opens its auxiliary file.
+func auxOf20(t *testing.T) (*vector.Index, *file.Reader) {
+	t.Helper()
+	ctx := context.Background()
+	ix, _ := testIndex(t, linalg.MetricL2, 600, 16)
+	_, auxB, err := Encode(ctx, ix, Options{Version: filewriter.Version2_0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar, err := file.Open(ctx, bytes.NewReader(auxB), int64(len(auxB)), AuxiliaryFileName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ix, ar
 }
