@@ -313,7 +313,7 @@ func maintainTable(ctx context.Context, ds *lance.Dataset, rss *rssTracker) (fig
 	dir := ds.Path()
 	out := figures{}
 	base := rssMB()
-	reset := rss.reset()
+	endPhase := rss.phase(out, "maint")
 	out["maint_bytes_before"] = duBytes(dir)
 	t0 := time.Now()
 	// Optimize (compaction, then an index delta for fragments the vector
@@ -336,10 +336,7 @@ func maintainTable(ctx context.Context, ds *lance.Dataset, rss *rssTracker) (fig
 	out["cleanup_s"] = secs(time.Since(t1))
 	out["maintain_s"] = secs(time.Since(t0))
 	out["maint_rss_before_mb"] = base
-	if reset {
-		out["maint_peak_rss_mb"] = peakRSSMB()
-		out["maint_rss_added_mb"] = peakRSSMB() - base
-	}
+	endPhase()
 	out["maint_bytes_after"] = duBytes(dir)
 	out["compact_fragments_removed"] = m.FragmentsRemoved
 	out["compact_fragments_added"] = m.FragmentsAdded
